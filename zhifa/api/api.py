@@ -1,0 +1,44 @@
+"""The REST API root (/api/v1/): mounts each app's router. OpenAPI at /api/v1/openapi.json."""
+
+from django.http import Http404
+from ninja import NinjaAPI
+
+from zhifa.api.auth import REQUIRED
+from zhifa.core.errors import DomainError
+
+api = NinjaAPI(
+    title="zhifa 行政执法平台 API",
+    version="1",
+    description="执法主体和人员库、法律法规库、执法事项库、期限计算与全过程记录。机器客户端使用 Bearer 令牌。",
+    auth=REQUIRED,
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(request, {"error": exc.as_dict()}, status=exc.status)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(
+        request, {"error": {"code": "not_found", "message": "未找到该记录，或您无权查看。"}}, status=404
+    )
+
+
+def _mount():
+    from zhifa.catalog.api import router as catalog
+    from zhifa.deadlines.api import router as deadlines
+    from zhifa.laws.api import router as laws
+    from zhifa.ledger.api import router as ledger
+    from zhifa.registry.api import router as registry
+
+    api.add_router("/registry/", registry, tags=["执法主体和人员库"])
+    api.add_router("/laws/", laws, tags=["法律法规库"])
+    api.add_router("/catalog/", catalog, tags=["执法事项库"])
+    api.add_router("/deadlines/", deadlines, tags=["期限计算"])
+    api.add_router("/ledger/", ledger, tags=["全过程记录"])
+
+
+_mount()
