@@ -125,3 +125,21 @@ def require_editable(user, obj, action: str = "change", *, channel: str = "") ->
         return
     record_denied(user, model, {"pk": obj.pk}, action, channel)
     raise PermissionDenied("您无权执行此操作。", code="permission_denied")
+
+
+def require_can_create(user, model, agency, *, channel: str = "") -> None:
+    """Raise PermissionDenied (and record it) unless `user` may create a `model` row owned by `agency`."""
+    role = user_role(user)
+    allowed = getattr(model, "scope_edit_roles", {}).get("create", ())
+    if role == Role.ADMIN:
+        return
+    if role in allowed:
+        agency_model = type(agency)
+        if (
+            agency_model._default_manager.filter(pk=agency.pk)
+            .filter(_territory_q(agency_model, user))
+            .exists()
+        ):
+            return
+    record_denied(user, model, {"agency": agency.pk}, "create", channel)
+    raise PermissionDenied("您无权在该机关下新增此类记录。", code="permission_denied")

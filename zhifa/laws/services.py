@@ -6,7 +6,9 @@ import datetime as dt
 
 from django.db import transaction
 
-from zhifa.core.errors import NotFound, ValidationFailed
+from zhifa.core.errors import NotFound, PermissionDenied, ValidationFailed
+from zhifa.core.roles import Role
+from zhifa.core.scoping import record_denied, user_role
 from zhifa.laws.models import Article, Citation, Law
 from zhifa.laws.parsing import parse_statute
 from zhifa.laws.statutes import BUNDLED, DATA_DIR
@@ -40,9 +42,17 @@ def import_statute(
     version_date: dt.date,
     effective_from: dt.date | None = None,
     short_title: str = "",
-    actor: Actor = SYSTEM,
+    user=None,
 ) -> Law:
-    """Import one version of a statute with its articles. A newer version supersedes the current one."""
+    """Import one version of a statute with its articles. A newer version supersedes the current one.
+
+    `user` None is the platform itself (bundled statutes); people need the administrator or supervisor role:
+    the Justice Bureau maintains the library for its jurisdiction.
+    """
+    if user is not None and user_role(user) not in (Role.ADMIN, Role.SUPERVISOR):
+        record_denied(user, Law, {"code": code}, "create")
+        raise PermissionDenied("仅系统管理员和司法局可维护法律法规库。", code="permission_denied")
+    actor = Actor.from_user(user) if user is not None else SYSTEM
     parsed = parse_statute(text)
     if not parsed.articles:
         raise ValidationFailed("未能从文本中识别出任何条文（应为“第X条 ……”格式）。", code="no_articles")
@@ -84,7 +94,7 @@ def import_statute(
     return law
 
 
-def import_bundled(actor: Actor = SYSTEM) -> list[Law]:
+def import_bundled() -> list[Law]:
     """Load the national statutes shipped in zhifa/laws/data that are not yet in the library."""
     loaded = []
     for spec in BUNDLED:
@@ -100,7 +110,6 @@ def import_bundled(actor: Actor = SYSTEM) -> list[Law]:
                 version_date=version_date,
                 effective_from=dt.date.fromisoformat(spec["effective_from"]),
                 short_title=spec["short_title"],
-                actor=actor,
             )
         )
     return loaded
