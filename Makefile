@@ -40,8 +40,8 @@ worker: install
 	$(BIN)/zhifa db_worker --queue-name '*'
 
 lint: install
-	$(BIN)/ruff check zhifa benchmarks
-	$(BIN)/ruff format --check zhifa benchmarks
+	$(BIN)/ruff check zhifa benchmarks conftest.py
+	$(BIN)/ruff format --check zhifa benchmarks conftest.py
 	$(BIN)/zhifa makemigrations --check --dry-run > /dev/null
 
 fmt: install

@@ -1,8 +1,17 @@
-"""Test set-up shared by every app: a throw-away var/ directory (keys, media) per test session."""
+"""Fixtures shared by every app. The environment (throw-away var/ directory) is set by zhifa/testenv.py."""
 
-import os
-import tempfile
+import pytest
 
-# Before Django settings load: keys, the SQLite file and media of tests never touch the developer's var/.
-os.environ.setdefault("ZHIFA_VAR_DIR", tempfile.mkdtemp(prefix="zhifa-test-"))
-os.environ.setdefault("ZHIFA_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+
+@pytest.fixture
+def world(db):
+    """Two agencies in 昌吉市, one in another county, a Justice Bureau, and a user per role."""
+    from zhifa.core.testing import build_world
+
+    return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness protects real accounts; in tests it only costs time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -17,6 +17,11 @@ api = NinjaAPI(
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
+    # Some refusals must leave a trace that outlives the rolled-back transaction (e.g. an alert that the
+    # working-day calendar lacks a year): the error carries it and it is written here, after the rollback.
+    after_rollback = getattr(exc, "after_rollback", None)
+    if after_rollback is not None:
+        after_rollback()
     return api.create_response(request, {"error": exc.as_dict()}, status=exc.status)
 
 

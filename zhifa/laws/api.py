@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from zhifa.api.auth import OPTIONAL
@@ -114,4 +114,4 @@ def import_law(request: HttpRequest, data: LawImportIn):
         short_title=data.short_title,
         user=request.user,
     )
-    return 201, law
+    return Status(201, law)

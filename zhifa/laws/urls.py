@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from zhifa.laws import views
 
 app_name = "laws"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.law_list, name="list"),
+    path("<int:pk>/", views.law_detail, name="detail"),
+]

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from zhifa.api.auth import OPTIONAL
@@ -227,7 +227,7 @@ def create_officer(request: HttpRequest, data: OfficerIn):
     officer = services.create_officer(
         user=request.user, agency=agency, name=data.name, domains=_domains(data.domain_codes), **fields
     )
-    return 201, officer
+    return Status(201, officer)
 
 
 @router.get("/certificates", response=list[CertificateOut], summary="执法证（按权限范围）")
@@ -290,7 +290,7 @@ def issue_certificate(request: HttpRequest, data: CertificateIn):
         qualification=data.qualification,
         exam_passed_on=data.exam_passed_on,
     )
-    return 201, cert
+    return Status(201, cert)
 
 
 @router.post("/certificates/{cert_id}/status", response=CertificateOut, summary="暂扣、注销或恢复执法证")

@@ -1,0 +1,8 @@
+"""A pytest plugin loaded before pytest-django configures Django (`-p zhifa.testenv` in pyproject):
+tests get a throw-away data directory (keys, SQLite, media) and run tasks immediately."""
+
+import os
+import tempfile
+
+os.environ.setdefault("ZHIFA_VAR_DIR", tempfile.mkdtemp(prefix="zhifa-test-"))
+os.environ.setdefault("ZHIFA_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
