@@ -27,7 +27,7 @@ demo-data: migrate
 demo: demo-data
 	@$(BIN)/zhifa collectstatic --noinput -v 0
 	@mkdir -p var/log
-	@$(BIN)/zhifa db_worker --queue-name '*' >> var/log/worker.log 2>&1 & echo $$! > var/worker.pid
+	@$(BIN)/zhifa worker >> var/log/worker.log 2>&1 & echo $$! > var/worker.pid
 	@trap 'kill $$(cat var/worker.pid) 2>/dev/null; rm -f var/worker.pid' EXIT INT TERM; \
 	  $(BIN)/zhifa demo --accounts; \
 	  echo "控制台 http://$(HOST):$(PORT)/console/   API 文档 http://$(HOST):$(PORT)/api/v1/docs"; \
@@ -37,7 +37,7 @@ serve: install
 	$(BIN)/zhifa runserver --noreload $(HOST):$(PORT)
 
 worker: install
-	$(BIN)/zhifa db_worker --queue-name '*'
+	$(BIN)/zhifa worker
 
 lint: install
 	$(BIN)/ruff check zhifa benchmarks conftest.py
