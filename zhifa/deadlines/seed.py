@@ -1,5 +1,258 @@
-"""Statutory period rules (domain.md §3). Filled in by the deadlines module."""
+"""Statutory period rules (domain.md §3), loaded after every migrate (zhifa.core.seeding). Idempotent: a rule
+version (code + valid_from) already present is left as the administrators keep it.
+
+Article numbers and wording are those of the bundled texts in zhifa/laws/data (checked there):
+  行政处罚法 (2021)  第四十八条第二款 三日 · 第五十六条 七日 · 第六十条 九十日 · 第六十一条第一款 七日 ·
+                     第六十四条第（一）项 五日、第（二）项 七日前 · 第六十七条第三款 十五日 · 第八十五条 day types
+                     (第七十二条 加处罚款 is a daily surcharge, not a period: not here)
+  行政许可法 (2019)  第三十二条第一款第（四）项 五日 · 第四十二条第一款 二十日+十日 · 第四十四条 十日 ·
+                     第四十五条 excluded time (本节 = 第四章第三节 期限: 42–45) · 第八十二条 all working days
+  行政强制法 (2011)  第十九条 二十四小时 · 第二十五条 三十日+三十日, 第三款 excluded time · 第六十九条 ≤10日 working days
+  行政复议法 (2023)  第二十条第一款 六十日 · 第六十二条 六十日+三十日 / 简易程序 三十日 ·
+                     第八十八条 第一款 期间 per 民事诉讼法 (last-day roll-forward), 第二款 3/5/7/10日 working days
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from zhifa.core.roles import Role
+from zhifa.deadlines.models import PeriodRule, Unit
+from zhifa.laws.services import cite
+from zhifa.ledger.services import SYSTEM
+
+PENALTY = "administrative-penalty-law"
+LICENSING = "administrative-licensing-law"
+COERCION = "administrative-coercion-law"
+RECONSIDERATION = "administrative-reconsideration-law"
+
+PENALTY_FROM = dt.date(2021, 7, 15)
+LICENSING_FROM = dt.date(2019, 4, 23)
+COERCION_FROM = dt.date(2012, 1, 1)
+RECONSIDERATION_FROM = dt.date(2024, 1, 1)
+
+CIVIL_CODE_203 = "参照《中华人民共和国民法典》第二百零三条（期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日）"
+
+# (law, article, paragraph, item) tuples are resolved with laws.services.cite.
+RULES = [
+    {
+        "code": "penalty.decide",
+        "name": "立案后作出行政处罚决定",
+        "start_label": "立案之日",
+        "amount": 90,
+        "unit": Unit.CALENDAR_DAY,
+        "citation": (PENALTY, 60),
+        "day_type_citation": (PENALTY, 85),
+        "extension_amount": 30,
+        "extension_approver": Role.HEAD,
+        "extension_citation": (PENALTY, 60),
+        "valid_from": PENALTY_FROM,
+        "note": "第六十条本身不设延长，但“法律、法规、规章另有规定的，从其规定”。延长三十日（经行政机关负责人批准）"
+        "取自部门规章的通行规定（如市场监管部门的行政处罚程序规定），延长天数和次数以本部门规章为准，请按部门调整。"
+        "机关自身的办案期限，届满日不顺延。",
+    },
+    {
+        "code": "penalty.service",
+        "name": "行政处罚决定书送达（当事人不在场）",
+        "start_label": "宣告之日",
+        "amount": 7,
+        "unit": Unit.WORKING_DAY,
+        "citation": (PENALTY, 61, 1),
+        "day_type_citation": (PENALTY, 85),
+        "valid_from": PENALTY_FROM,
+    },
+    {
+        "code": "penalty.hearing_request",
+        "name": "当事人要求听证",
+        "start_label": "行政机关告知之日",
+        "amount": 5,
+        "unit": Unit.WORKING_DAY,
+        "citation": (PENALTY, 64, 0, 1),
+        "day_type_citation": (PENALTY, 85),
+        "valid_from": PENALTY_FROM,
+    },
+    {
+        "code": "penalty.hearing_notice",
+        "name": "通知听证时间、地点",
+        "start_label": "举行听证之日",
+        "amount": 7,
+        "unit": Unit.WORKING_DAY,
+        "direction": PeriodRule.Direction.BEFORE,
+        "citation": (PENALTY, 64, 0, 2),
+        "day_type_citation": (PENALTY, 85),
+        "valid_from": PENALTY_FROM,
+        "note": "倒数计算：通知日与听证日之间须有七个工作日（通知日不计入，听证日为第七个工作日）。",
+    },
+    {
+        "code": "penalty.preservation_decision",
+        "name": "先行登记保存后作出处理决定",
+        "start_label": "先行登记保存之日",
+        "amount": 7,
+        "unit": Unit.WORKING_DAY,
+        "citation": (PENALTY, 56),
+        "day_type_citation": (PENALTY, 85),
+        "valid_from": PENALTY_FROM,
+    },
+    {
+        "code": "penalty.payment",
+        "name": "当事人缴纳罚款",
+        "start_label": "收到行政处罚决定书之日",
+        "amount": 15,
+        "unit": Unit.CALENDAR_DAY,
+        "citation": (PENALTY, 67, 3),
+        "day_type_citation": (PENALTY, 85),
+        "roll_forward": True,
+        "roll_forward_basis": CIVIL_CODE_203,
+        "valid_from": PENALTY_FROM,
+        "note": "第八十五条只把二日、三日、五日、七日规定为工作日，十五日按自然日计算。当事人的期间，届满日遇节假日顺延；"
+        "逾期按第七十二条每日加处百分之三罚款。",
+    },
+    {
+        "code": "penalty.withdraw_publication",
+        "name": "撤回已公开的行政处罚决定信息",
+        "start_label": "决定被变更、撤销、确认违法或者确认无效之日",
+        "amount": 3,
+        "unit": Unit.WORKING_DAY,
+        "citation": (PENALTY, 48, 2),
+        "day_type_citation": (PENALTY, 85),
+        "valid_from": PENALTY_FROM,
+    },
+    {
+        "code": "licensing.correction_notice",
+        "name": "一次告知申请人补正材料",
+        "start_label": "收到申请材料之日",
+        "amount": 5,
+        "unit": Unit.WORKING_DAY,
+        "citation": (LICENSING, 32, 1, 4),
+        "day_type_citation": (LICENSING, 82),
+        "valid_from": LICENSING_FROM,
+        "note": "逾期不告知的，自收到申请材料之日起即为受理。",
+    },
+    {
+        "code": "licensing.decision",
+        "name": "作出行政许可决定",
+        "start_label": "受理申请之日",
+        "amount": 20,
+        "unit": Unit.WORKING_DAY,
+        "citation": (LICENSING, 42, 1),
+        "day_type_citation": (LICENSING, 82),
+        "extension_amount": 10,
+        "extension_approver": Role.HEAD,
+        "extension_citation": (LICENSING, 42, 1),
+        "allows_excluded_intervals": True,
+        "excluded_citation": (LICENSING, 45),
+        "valid_from": LICENSING_FROM,
+        "note": "延长须将理由告知申请人。听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审所需时间不计入，并书面告知申请人。",
+    },
+    {
+        "code": "licensing.issue_certificate",
+        "name": "颁发、送达行政许可证件",
+        "start_label": "作出准予行政许可决定之日",
+        "amount": 10,
+        "unit": Unit.WORKING_DAY,
+        "citation": (LICENSING, 44),
+        "day_type_citation": (LICENSING, 82),
+        "allows_excluded_intervals": True,
+        "excluded_citation": (LICENSING, 45),
+        "valid_from": LICENSING_FROM,
+    },
+    {
+        "code": "coercion.emergency_report",
+        "name": "当场实施行政强制措施后向负责人报告",
+        "start_label": "当场实施行政强制措施之时",
+        "amount": 24,
+        "unit": Unit.HOUR,
+        "citation": (COERCION, 19),
+        "valid_from": COERCION_FROM,
+        "note": "报告并补办批准手续；负责人认为不应当采取的，应当立即解除。",
+    },
+    {
+        "code": "coercion.seizure",
+        "name": "查封、扣押期限",
+        "start_label": "实施查封、扣押之日",
+        "amount": 30,
+        "unit": Unit.CALENDAR_DAY,
+        "citation": (COERCION, 25, 1),
+        "day_type_citation": (COERCION, 69),
+        "extension_amount": 30,
+        "extension_approver": Role.HEAD,
+        "extension_citation": (COERCION, 25, 1),
+        "allows_excluded_intervals": True,
+        "excluded_citation": (COERCION, 25, 3),
+        "valid_from": COERCION_FROM,
+        "note": "第六十九条只把十日以内的期限规定为工作日，三十日按自然日计算。延长须书面告知当事人并说明理由。"
+        "检测、检验、检疫或者技术鉴定的期间不计入，应当明确并书面告知当事人。期限限制的是机关，届满日不顺延。",
+    },
+    {
+        "code": "reconsideration.application",
+        "name": "申请行政复议",
+        "start_label": "知道或者应当知道该行政行为之日",
+        "amount": 60,
+        "unit": Unit.CALENDAR_DAY,
+        "citation": (RECONSIDERATION, 20, 1),
+        "day_type_citation": (RECONSIDERATION, 88, 2),
+        "roll_forward": True,
+        "roll_forward_citation": (RECONSIDERATION, 88, 1),
+        "valid_from": RECONSIDERATION_FROM,
+        "note": "法律规定的申请期限超过六十日的除外；未告知申请权利的，最长不超过一年（第二十条第三款）。",
+    },
+    {
+        "code": "reconsideration.decision",
+        "name": "作出行政复议决定（普通程序）",
+        "start_label": "受理申请之日",
+        "amount": 60,
+        "unit": Unit.CALENDAR_DAY,
+        "citation": (RECONSIDERATION, 62, 1),
+        "day_type_citation": (RECONSIDERATION, 88, 2),
+        "extension_amount": 30,
+        "extension_approver": Role.HEAD,
+        "extension_citation": (RECONSIDERATION, 62, 1),
+        "roll_forward": True,
+        "roll_forward_citation": (RECONSIDERATION, 88, 1),
+        "valid_from": RECONSIDERATION_FROM,
+        "note": "延长由行政复议机构的负责人批准并书面告知当事人，最多三十日。法律规定的复议期限少于六十日的从其规定。",
+    },
+    {
+        "code": "reconsideration.decision_simple",
+        "name": "作出行政复议决定（简易程序）",
+        "start_label": "受理申请之日",
+        "amount": 30,
+        "unit": Unit.CALENDAR_DAY,
+        "citation": (RECONSIDERATION, 62, 2),
+        "day_type_citation": (RECONSIDERATION, 88, 2),
+        "roll_forward": True,
+        "roll_forward_citation": (RECONSIDERATION, 88, 1),
+        "valid_from": RECONSIDERATION_FROM,
+    },
+]
+
+CITATION_FIELDS = (
+    "citation",
+    "day_type_citation",
+    "extension_citation",
+    "excluded_citation",
+    "roll_forward_citation",
+)
 
 
-def seed() -> None:
-    return None
+def build_rule(spec: dict) -> PeriodRule:
+    values = dict(spec)
+    for name in CITATION_FIELDS:
+        if name in values:
+            values[name] = cite(*values[name])
+    return PeriodRule(**values)
+
+
+def seed() -> list[PeriodRule]:
+    """Create the statutory rule versions that are missing; returns those created."""
+    from zhifa.deadlines.services import _save_rule
+
+    created = []
+    with transaction.atomic():
+        for spec in RULES:
+            if PeriodRule.objects.filter(code=spec["code"], valid_from=spec["valid_from"]).exists():
+                continue
+            created.append(_save_rule(build_rule(spec), SYSTEM, channel="seed"))
+    return created

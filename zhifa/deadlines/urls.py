@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from zhifa.deadlines import views
 
 app_name = "deadlines"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("calendar/<int:year>/", views.calendar_year, name="calendar"),
+]

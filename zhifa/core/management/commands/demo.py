@@ -27,6 +27,9 @@ class Command(BaseCommand):
         if catalog_demo is not None and hasattr(catalog_demo, "load"):
             self.stdout.write("加载演示数据：执法事项库 …")
             catalog_demo.load(registry["agencies"], registry["users"])
+        from zhifa.deadlines.services import check_calendar_coverage
+
+        check_calendar_coverage()  # today (late 2026): the 2027 holiday schedule is not entered yet → alert
         token_file = settings.VAR_DIR / "demo-api-token"
         if not token_file.exists():
             from zhifa.api.auth import issue_token
