@@ -1,0 +1,45 @@
+"""`zhifa demo` builds the whole synthetic Changji data set, idempotently."""
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from zhifa.catalog.models import ListVersion
+from zhifa.core.models import Alert
+from zhifa.deadlines.services import missing_years
+from zhifa.registry.models import Agency, Certificate, Officer, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data(capsys):
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "演示账号" in out and "Bearer zf_" in out
+    today = timezone.localdate()
+    # the jurisdiction chain and 15-20 real agency names of 昌吉市
+    city_agencies = Agency.objects.filter(jurisdiction__code="652301")
+    assert 15 <= city_agencies.count() <= 20
+    assert city_agencies.filter(name="昌吉市市场监督管理局").exists()
+    # ~300 synthetic officers, certificates in every state
+    assert 280 <= Officer.objects.count() <= 330
+    certs = Certificate.objects.all()
+    assert certs.filter(valid_until__lt=today).count() > 5
+    assert certs.expiring_within(today, 30).count() > 5
+    assert certs.filter(qualification="exempt").count() > 10
+    # an account per role, officers linked to officers with valid certificates
+    roles = set(User.objects.values_list("role", flat=True))
+    assert roles == {"officer", "reviewer", "head", "supervisor", "admin", "machine"}
+    assert User.objects.get(username="officer").officer.valid_certificate(today) is not None
+    # published lists and one draft waiting for review
+    assert ListVersion.objects.filter(status="published").exists()
+    assert ListVersion.objects.filter(status="submitted").exists()
+    # the alerts a supervisor should see: expiring certificates, and (late 2026) 2027 missing from the calendar
+    supervisor = User.objects.get(username="supervisor")
+    kinds = set(Alert.objects.visible_to(supervisor).open().values_list("kind", flat=True))
+    assert "certificate_expiring" in kinds
+    assert ("calendar_missing" in kinds) == bool(missing_years(today))
+    # running it again changes nothing
+    counts = (Officer.objects.count(), Certificate.objects.count(), ListVersion.objects.count())
+    call_command("demo")
+    assert (Officer.objects.count(), Certificate.objects.count(), ListVersion.objects.count()) == counts
