@@ -24,6 +24,9 @@ class AlertQuerySet(ScopedQuerySet):
         if role == Role.ADMIN:
             return self.all()
         q = models.Q(agency__isnull=False) & _territory_q(Alert, user)
+        if role != Role.SUPERVISOR:
+            # Within an agency an alert may be meant for some roles only (e.g. heads, not every officer).
+            q &= models.Q(audience="") | models.Q(audience__contains=f",{role},")
         jurisdiction = getattr(user, "scope_jurisdiction", None)
         if role == Role.SUPERVISOR:
             q |= models.Q(agency__isnull=True, jurisdiction__isnull=True)
@@ -61,6 +64,9 @@ class Alert(TimeStamped):
     jurisdiction = models.ForeignKey(
         "registry.Jurisdiction", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # Agency roles that should see it, as ",head,reviewer," (empty: all of the agency's staff). Supervisors see
+    # every alert of their jurisdiction whatever the audience.
+    audience = models.CharField("提醒对象", max_length=100, blank=True)
     subject_type = models.CharField(max_length=64, blank=True)
     subject_id = models.CharField(max_length=64, blank=True)
     resolved_at = models.DateTimeField("解除时间", null=True, blank=True)

@@ -19,6 +19,7 @@ def raise_alert(
     agency=None,
     jurisdiction=None,
     subject: tuple[str, str] | None = None,
+    audience: tuple[str, ...] = (),
 ) -> Alert:
     """Open an alert unless the same one (same key) is already open; returns the open alert."""
     from zhifa.ledger.services import SYSTEM, append
@@ -38,6 +39,7 @@ def raise_alert(
             jurisdiction=jurisdiction,
             subject_type=subject[0] if subject else "",
             subject_id=str(subject[1]) if subject else "",
+            audience="," + ",".join(audience) + "," if audience else "",
         )
         append(
             "alert.raised",

@@ -26,6 +26,9 @@ from zhifa.registry.validators import is_valid_id_number, is_valid_uscc
 
 # 行政处罚法第四十二条: 行政处罚应当由具有行政执法资格的执法人员实施; the certificate is that qualification.
 CERT_CITATION = "《行政处罚法》第四十二条"
+# Certificate alerts go to the agency's head (and the supervisors); each officer sees their own certificate
+# on the home page's "我的执法证".
+CERT_ALERT_AUDIENCE = (Role.HEAD,)
 # Days before expiry at which an officer and the agency are warned (editable policy, not statute).
 CERT_EXPIRY_WARNING_DAYS = 30
 
@@ -351,6 +354,7 @@ def check_certificates(on: dt.date | None = None) -> dict[str, int]:
             detail="请及时办理换证；到期后不得从事执法活动。",
             citation=CERT_CITATION,
             subject=("registry.certificate", cert.pk),
+            audience=CERT_ALERT_AUDIENCE,
         )
         raised += 1
     lapsed = (
@@ -371,6 +375,7 @@ def check_certificates(on: dt.date | None = None) -> dict[str, int]:
             citation=CERT_CITATION,
             subject=("registry.officer", officer.pk),
             severity="critical",
+            audience=CERT_ALERT_AUDIENCE,
         )
         raised += 1
     from zhifa.core.models import Alert

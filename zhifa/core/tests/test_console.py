@@ -45,3 +45,18 @@ def test_registry_pages_render(world):
     assert c.get(f"/console/registry/officers/{world.market_officer.pk}/").status_code == 200
     assert c.get("/console/registry/certificates/?state=expiring").status_code == 200
     assert c.get("/console/laws/").status_code == 200
+
+
+def test_alert_page_lists_only_visible_alerts(world):
+    from zhifa.core.services import raise_alert
+
+    raise_alert("t.market", kind="test", title="市场监管局的预警", agency=world.market)
+    raise_alert("t.eco", kind="test", title="生态环境局的预警", agency=world.ecology)
+    c = Client()
+    c.force_login(world.officer)
+    page = c.get("/console/alerts/").content.decode()
+    assert "市场监管局的预警" in page
+    assert "生态环境局的预警" not in page
+    c.force_login(world.supervisor)
+    page = c.get("/console/alerts/?kind=test").content.decode()
+    assert "市场监管局的预警" in page and "生态环境局的预警" in page

@@ -238,3 +238,15 @@ def test_reorganisation_needs_reason(world):
     world.ecology.refresh_from_db()
     assert world.ecology.status == "merged"
     assert list(world.market.predecessors.all()) == [world.ecology]
+
+
+def test_certificate_alerts_go_to_heads_not_every_officer(world):
+    today = timezone.localdate()
+    cert = world.market_officer.certificates.get()
+    Certificate.objects.filter(pk=cert.pk).update(valid_until=today + dt.timedelta(days=10))
+    services.check_certificates(today)
+    alert = Alert.objects.open().get(kind="certificate_expiring")
+    assert Alert.objects.visible_to(world.head).filter(pk=alert.pk).exists()
+    assert not Alert.objects.visible_to(world.officer).filter(pk=alert.pk).exists()
+    assert not Alert.objects.visible_to(world.reviewer).filter(pk=alert.pk).exists()
+    assert Alert.objects.visible_to(world.supervisor).filter(pk=alert.pk).exists()
