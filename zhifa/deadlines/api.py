@@ -48,6 +48,7 @@ class RuleOut(Schema):
     extension_max_times: int
     extension_approver: str
     extension_citation: str
+    extension_basis: str = Field(description="延长依据不在法律法规库中时的文字依据（如部门规章）")
     allows_excluded_intervals: bool
     excluded_citation: str
     roll_forward: bool
@@ -81,6 +82,7 @@ def rule_out(rule: PeriodRule) -> dict:
         "extension_max_times": rule.extension_max_times,
         "extension_approver": rule.extension_approver,
         "extension_citation": _c(rule.extension_citation),
+        "extension_basis": rule.extension_basis,
         "allows_excluded_intervals": rule.allows_excluded_intervals,
         "excluded_citation": _c(rule.excluded_citation),
         "roll_forward": rule.roll_forward,
@@ -165,17 +167,15 @@ def parse_start(text: str) -> dt.date | dt.datetime:
 )
 def compute_due(request, body: DueIn):
     start = parse_start(body.start)
-    try:
-        result = services.due(
-            body.code,
-            start,
-            extensions=body.extensions,
-            excluded=[(i.date_from, i.date_to) for i in body.excluded],
-            on=body.on,
-        )
-    except CalendarDataMissing as missing:
-        missing.after_rollback()  # no transaction is open here: the supervisor alert is kept
-        raise
+    # CalendarDataMissing propagates: the central handler (zhifa.api.api.domain_error) calls after_rollback(),
+    # which raises the supervisor alert.
+    result = services.due(
+        body.code,
+        start,
+        extensions=body.extensions,
+        excluded=[(i.date_from, i.date_to) for i in body.excluded],
+        on=body.on,
+    )
     date = result.date
     local = timezone.localtime(date) if isinstance(date, dt.datetime) else date
     return {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
 
 from zhifa.core.console import Row, Section
@@ -12,11 +14,12 @@ from zhifa.deadlines import services
 CONCERNED = {Role.SUPERVISOR, Role.ADMIN}
 
 
-def home_sections(user) -> list[Section]:
-    """Supervisors and administrators see the calendar coverage of the years that need data now."""
+def home_sections(user, *, today: dt.date | None = None) -> list[Section]:
+    """Supervisors and administrators see the calendar coverage of the years that need data now (`today`:
+    default the current date in Asia/Shanghai)."""
     if user_role(user) not in CONCERNED:
         return []
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     rows = []
     problems = False
     for c in services.coverage(services.years_to_check(today)):

@@ -6,6 +6,7 @@ CALENDAR_YEAR_SAVED = "deadlines.calendar_year_saved"
 CALENDAR_YEAR_DELETED = "deadlines.calendar_year_deleted"
 RULE_CREATED = "deadlines.rule_created"
 RULE_CHANGED = "deadlines.rule_changed"
+RULE_CORRECTED = "deadlines.rule_corrected"  # a correction of erroneous seed data (seed.CORRECTIONS)
 
 ALL = [
     OVERRIDE_SAVED,
@@ -14,4 +15,5 @@ ALL = [
     CALENDAR_YEAR_DELETED,
     RULE_CREATED,
     RULE_CHANGED,
+    RULE_CORRECTED,
 ]

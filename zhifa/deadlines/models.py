@@ -150,6 +150,13 @@ class PeriodRule(TimeStamped):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        help_text="规定延长的条文（须是法律法规库中规定了“延长”的条文）",
+    )
+    extension_basis = models.CharField(
+        "延长依据（库外法规、规章）",
+        max_length=300,
+        blank=True,
+        help_text="延长依据不在法律法规库中时填写，如部门规章《市场监督管理行政处罚程序规定》中关于办案期限延长的条款",
     )
     allows_excluded_intervals = models.BooleanField(
         "可扣除期间", default=False, help_text="检测、检验、检疫、鉴定、听证、专家评审等所需时间不计入期限"
@@ -202,6 +209,7 @@ class PeriodRule(TimeStamped):
         "extension_max_times",
         "extension_approver",
         "extension_citation",
+        "extension_basis",
         "allows_excluded_intervals",
         "excluded_citation",
         "roll_forward",
@@ -261,6 +269,16 @@ class PeriodRule(TimeStamped):
             errors["roll_forward_basis"] = "顺延须注明依据（法律法规库中的条文或库外法律的名称条号）。"
         if self.extension_amount and not self.extension_approver:
             errors["extension_approver"] = "可延长的期限须指定审批角色。"
+        if self.extension_amount and not (self.extension_citation_id or self.extension_basis):
+            errors["extension_basis"] = "延长须注明依据（法律法规库中的条文或库外法规、规章的名称条号）。"
+        if self.extension_citation_id and "延长" not in self.extension_citation.quoted_text:
+            # e.g. 行政处罚法第六十条 sets 90 days and defers to other rules ("从其规定"): it grants no extension.
+            errors["extension_citation"] = (
+                f"{self.extension_citation}没有规定延长，不能作为延长依据；"
+                "延长来自其他法律、法规、规章的，请在“延长依据（库外法规、规章）”中注明。"
+            )
+        if not self.extension_amount and (self.extension_citation_id or self.extension_basis):
+            errors["extension_amount"] = "填写了延长依据的期限须填写可延长期限数。"
         if (
             self.extension_unit
             and (Unit.HOUR in (self.unit, self.extension_unit))

@@ -10,11 +10,23 @@ Article numbers and wording are those of the bundled texts in zhifa/laws/data (c
   行政强制法 (2011)  第十九条 二十四小时 · 第二十五条 三十日+三十日, 第三款 excluded time · 第六十九条 ≤10日 working days
   行政复议法 (2023)  第二十条第一款 六十日 · 第六十二条 六十日+三十日 / 简易程序 三十日 ·
                      第八十八条 第一款 期间 per 民事诉讼法 (last-day roll-forward), 第二款 3/5/7/10日 working days
+
+valid_from of each rule: the day from which the bundled article's period and day type applied (not simply the
+day the bundled version took effect); see the comments at the *_FROM constants.
+
+Corrections of earlier seed data (CORRECTIONS): a version's arithmetic is fixed because a change of law is a new
+version, so that decisions keep the version they used. A seed error is not a change of law — the erroneous values
+were never the law, so there is no earlier law for the erroneous version to keep. The seed therefore corrects such
+a row in place (services.correct_seeded_rule), only while the row still holds exactly the erroneous seed values
+(a row an administrator has changed or replaced is left alone and reported in the log), and records the erroneous
+values, the corrected ones and the reason on the ledger (deadlines.rule_corrected). Idempotent: a corrected row no
+longer matches, so a later run does nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.db import transaction
 
@@ -23,17 +35,41 @@ from zhifa.deadlines.models import PeriodRule, Unit
 from zhifa.laws.services import cite
 from zhifa.ledger.services import SYSTEM
 
+logger = logging.getLogger(__name__)
+
 PENALTY = "administrative-penalty-law"
 LICENSING = "administrative-licensing-law"
 COERCION = "administrative-coercion-law"
 RECONSIDERATION = "administrative-reconsideration-law"
 
+# 行政处罚法: the 2021 revision (in force 15 July 2021) changed every seeded period's basis — 第八十五条 (2/3/5/7
+# days are working days) is new, so the 7-day periods (送达 61, 登记保存 56, 听证通知 64(2)) were calendar days before;
+# 听证申请 64(1) was 三日 (1996 第四十二条); 第六十条's 90 days and 第四十八条's 3 days are new; 罚款 15 days (1996
+# 第四十六条) kept its length but is cited as 第六十七条第三款 and rolled forward by the 民法典 (in force 2021).
+# So every penalty.* rule starts on 2021-07-15; earlier cases need versions entered from the 1996/2009/2017 text.
 PENALTY_FROM = dt.date(2021, 7, 15)
-LICENSING_FROM = dt.date(2019, 4, 23)
+# 行政许可法: in force 1 July 2004. The 2019 amendment (2019-04-23) changed only 第五条、第三十一条、第七十二条 and
+# renumbered nothing: 第三十二条 (5 days), 第四十二条 (20 + 10 days), 第四十四条 (10 days), 第四十五条 (excluded time)
+# and 第八十二条 (working days) read the same since 2004, so the licensing.* rules apply from 2004-07-01.
+LICENSING_FROM = dt.date(2004, 7, 1)
+LICENSING_FROM_SEEDED_BEFORE = dt.date(2019, 4, 23)  # the earlier seed's error, see CORRECTIONS
+# 行政强制法: in force 1 January 2012, never amended.
 COERCION_FROM = dt.date(2012, 1, 1)
+# 行政复议法: the 2023 revision (in force 1 January 2024) renumbered and reworded the seeded articles: 申请期限 第九条 →
+# 第二十条 ("知道或者应当知道", one-year cap new); 复议决定 第三十一条 → 第六十二条 (extension approved by the 复议机构's
+# head instead of the 复议机关's; the 30-day 简易程序 is new); 期间 第四十条 → 第八十八条 (10日 added to the working
+# days). So the reconsideration.* rules start on 2024-01-01.
 RECONSIDERATION_FROM = dt.date(2024, 1, 1)
 
 CIVIL_CODE_203 = "参照《中华人民共和国民法典》第二百零三条（期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日）"
+
+PENALTY_DECIDE_NOTE = (
+    "第六十条规定自立案之日起九十日内作出决定，本身不设延长，只规定“法律、法规、规章另有规定的，从其规定”，"
+    "因此本条全国通用规则不可延长。部门规章规定延长的（如《市场监督管理行政处罚程序规定》关于办案期限延长的规定），"
+    "由系统管理员另建一条期限规则：使用单独的规则代码（如 penalty.decide.market_regulation），期限依据仍为第六十条，"
+    "在“延长依据（库外法规、规章）”中写明该规章的名称和条号，并按该规章填写延长期限、次数和审批角色；"
+    "只有全国统一适用的变化才作为本规则代码的新版本。机关自身的办案期限，届满日不顺延。"
+)
 
 # (law, article, paragraph, item) tuples are resolved with laws.services.cite.
 RULES = [
@@ -45,13 +81,9 @@ RULES = [
         "unit": Unit.CALENDAR_DAY,
         "citation": (PENALTY, 60),
         "day_type_citation": (PENALTY, 85),
-        "extension_amount": 30,
-        "extension_approver": Role.HEAD,
-        "extension_citation": (PENALTY, 60),
+        # No extension: 第六十条 grants none; it only defers to "法律、法规、规章另有规定的，从其规定".
         "valid_from": PENALTY_FROM,
-        "note": "第六十条本身不设延长，但“法律、法规、规章另有规定的，从其规定”。延长三十日（经行政机关负责人批准）"
-        "取自部门规章的通行规定（如市场监管部门的行政处罚程序规定），延长天数和次数以本部门规章为准，请按部门调整。"
-        "机关自身的办案期限，届满日不顺延。",
+        "note": PENALTY_DECIDE_NOTE,
     },
     {
         "code": "penalty.service",
@@ -237,6 +269,30 @@ CITATION_FIELDS = (
 )
 
 
+# Errors of earlier seeds, corrected in place by seed() (see the module docstring). "was" overlays the current
+# spec with the erroneous values: a row is corrected only if all its fixed fields equal that erroneous state.
+CORRECTIONS = [
+    {
+        "code": "penalty.decide",
+        "was": {
+            "extension_amount": 30,
+            "extension_approver": Role.HEAD,
+            "extension_citation": (PENALTY, 60),
+        },
+        "reason": "《行政处罚法》第六十条没有规定延长（只规定“法律、法规、规章另有规定的，从其规定”），"
+        "更正此前内置数据中以第六十条为依据的“经负责人批准延长三十日”；部门规章规定的延长另建规则。",
+    },
+] + [
+    {
+        "code": code,
+        "was": {"valid_from": LICENSING_FROM_SEEDED_BEFORE},
+        "reason": "《行政许可法》2019年修正未改变该期限的条文，期限自2004年7月1日施行起适用；"
+        "更正此前内置数据的适用起始日2019年4月23日。",
+    }
+    for code in ("licensing.correction_notice", "licensing.decision", "licensing.issue_certificate")
+]
+
+
 def build_rule(spec: dict) -> PeriodRule:
     values = dict(spec)
     for name in CITATION_FIELDS:
@@ -245,14 +301,43 @@ def build_rule(spec: dict) -> PeriodRule:
     return PeriodRule(**values)
 
 
+DESCRIPTIVE_FIELDS = ("name", "start_label", "note")
+
+
+def apply_corrections() -> list[PeriodRule]:
+    """Correct the rows that still hold an earlier seed's erroneous values; returns those corrected."""
+    from zhifa.core.errors import Conflict, ValidationFailed
+    from zhifa.deadlines.services import correct_seeded_rule, fixed_values
+
+    specs = {spec["code"]: spec for spec in RULES}
+    corrected = []
+    for fix in CORRECTIONS:
+        spec = specs[fix["code"]]
+        erroneous = fixed_values(build_rule({**spec, **fix["was"]}))
+        row = PeriodRule.objects.filter(code=spec["code"], valid_from=erroneous["valid_from"]).first()
+        if row is None or fixed_values(row) != erroneous:
+            continue  # never seeded wrongly, already corrected, or changed by an administrator
+        target = build_rule(spec)
+        for name in PeriodRule.FIXED_FIELDS + DESCRIPTIVE_FIELDS:
+            attname = PeriodRule._meta.get_field(name).attname
+            setattr(row, attname, getattr(target, attname))
+        try:
+            corrected.append(correct_seeded_rule(row, before=erroneous, reason=fix["reason"]))
+        except (Conflict, ValidationFailed) as exc:
+            # e.g. an administrator already added a version covering the corrected validity: leave it to them
+            logger.warning("期限规则 %s 的内置数据未能自动更正：%s", spec["code"], exc.message)
+    return corrected
+
+
 def seed() -> list[PeriodRule]:
-    """Create the statutory rule versions that are missing; returns those created."""
+    """Correct earlier seed errors (CORRECTIONS), then create the statutory rule versions that are missing;
+    returns the rows created or corrected."""
     from zhifa.deadlines.services import _save_rule
 
-    created = []
     with transaction.atomic():
+        changed = apply_corrections()
         for spec in RULES:
             if PeriodRule.objects.filter(code=spec["code"], valid_from=spec["valid_from"]).exists():
                 continue
-            created.append(_save_rule(build_rule(spec), SYSTEM, channel="seed"))
-    return created
+            changed.append(_save_rule(build_rule(spec), SYSTEM, channel="seed"))
+    return changed

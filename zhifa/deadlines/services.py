@@ -35,7 +35,7 @@ from zhifa.core.scoping import record_denied, require_editable, user_role
 from zhifa.deadlines import events
 from zhifa.deadlines.errors import CalendarDataMissing, alert_key
 from zhifa.deadlines.models import UNIT_WORD, CalendarYear, HolidayOverride, PeriodRule, Unit
-from zhifa.ledger.services import Actor, append
+from zhifa.ledger.services import SYSTEM, Actor, append
 
 ONE_DAY = dt.timedelta(days=1)
 WEEKDAYS = "一二三四五六日"
@@ -45,6 +45,8 @@ _FULL_NAMES = {"中秋": "中秋节", "端午": "端午节", "清明": "清明�
 HOLIDAY_NAMES = {h.value: _FULL_NAMES.get(h.chinese, h.chinese) for h in chinese_calendar.Holiday}
 _BUNDLED_YEARS = sorted({d.year for d in chinese_calendar.constants.holidays})
 BUNDLED_FIRST_YEAR, BUNDLED_LAST_YEAR = _BUNDLED_YEARS[0], _BUNDLED_YEARS[-1]
+# The first year chinesecalendar has no schedule for: needs a CalendarYear entered by an administrator.
+FIRST_UNCOVERED_YEAR = BUNDLED_LAST_YEAR + 1
 BUNDLED_SOURCE = f"chinesecalendar（内置，{BUNDLED_FIRST_YEAR}–{BUNDLED_LAST_YEAR}年国务院办公厅放假安排）"
 
 
@@ -500,8 +502,12 @@ def _explain(d: Due, intervals, rolled: list[DayInfo]) -> str:
     if d.extensions:
         ext = f"含延长{d.extensions}次，每次{rule.extension_amount}{UNIT_WORD[rule.effective_extension_unit]}"
         basis = [f"经{Role(rule.extension_approver).label}批准"] if rule.extension_approver else []
+        # The extension rests on its own basis (an article that grants it, or a sector rule outside the library),
+        # never on the article that sets the period unless that article itself says 延长.
         if rule.extension_citation_id:
-            basis.append(str(rule.extension_citation))
+            basis.append(f"依{rule.extension_citation}")
+        elif rule.extension_basis:
+            basis.append(f"依{rule.extension_basis}")
         parts.append(ext + (f"（{'，'.join(basis)}）" if basis else ""))
     label = f"（{rule.start_label}）" if rule.start_label else ""
     if rule.direction == PeriodRule.Direction.BEFORE:
@@ -620,18 +626,17 @@ def declare_calendar_year(
     days entered first, and resolves the year's calendar-missing alert in the same transaction."""
     existing = CalendarYear.objects.filter(year=year).first()
     _require_admin(user, CalendarYear, "change" if existing else "create", existing, channel=channel)
-    if (
-        complete
-        and not HolidayOverride.objects.filter(date__year=year, kind=HolidayOverride.Kind.HOLIDAY).exists()
-    ):
-        raise ValidationFailed(
-            f"{year}年尚未录入任何放假日期，不能标记为已完整录入。请先按国务院办公厅通知逐日录入放假和调休上班日期。",
-            code="calendar_year_empty",
-        )
     from zhifa.core.services import resolve_alert
 
     with transaction.atomic():
         row = CalendarYear.objects.select_for_update().filter(year=year).first() or CalendarYear(year=year)
+        # Checked inside the transaction: the year's rest days are locked (select_for_update) so that a
+        # concurrent delete_holiday_override cannot empty the year between this check and the save.
+        if complete and not _lock_year_holidays(year):
+            raise ValidationFailed(
+                f"{year}年尚未录入任何放假日期，不能标记为已完整录入。请先按国务院办公厅通知逐日录入放假和调休上班日期。",
+                code="calendar_year_empty",
+            )
         before = {"source": row.source, "complete": row.complete} if row.pk else None
         row.source, row.complete, row.note = source, complete, note
         _full_clean(row, exclude=["year"] if row.pk else None)
@@ -652,6 +657,14 @@ def declare_calendar_year(
         if complete:
             resolve_alert(alert_key(year), actor=actor, reason=f"{year}年工作日历已录入：{source}")
     return row
+
+
+def _lock_year_holidays(year: int) -> bool:
+    """Lock the year's rest-day overrides for the rest of the transaction; True when there is at least one."""
+    holidays = HolidayOverride.objects.select_for_update().filter(
+        date__year=year, kind=HolidayOverride.Kind.HOLIDAY
+    )
+    return bool(list(holidays.values_list("pk", flat=True)))
 
 
 def delete_calendar_year(user, calendar_year: CalendarYear, *, channel: str = "") -> None:
@@ -677,6 +690,56 @@ def save_period_rule(user, rule: PeriodRule, *, channel: str = "") -> PeriodRule
     return _save_rule(rule, Actor.from_user(user), channel=channel)
 
 
+def fixed_values(rule: PeriodRule) -> dict:
+    """The values of a version's fixed fields (citations as ids), for comparison and for the ledger."""
+    return {f: getattr(rule, PeriodRule._meta.get_field(f).attname) for f in PeriodRule.FIXED_FIELDS}
+
+
+def correct_seeded_rule(rule: PeriodRule, *, before: dict, reason: str) -> PeriodRule:
+    """Correct, in place, a rule version that an earlier platform seed got wrong (zhifa.deadlines.seed.CORRECTIONS).
+
+    Not for changes of law (those are new versions, see save_period_rule): a correction replaces values the law
+    never had, so there is no earlier law for the erroneous version to keep. The platform itself is the actor;
+    the ledger event keeps the erroneous values (`before`) and the reason, so that a due date computed with them
+    stays explainable. Refused (Conflict) if the corrected validity would overlap another version of the code."""
+    with transaction.atomic():
+        stored = PeriodRule.objects.select_for_update().get(pk=rule.pk)
+        if fixed_values(stored) != before:
+            raise Conflict(
+                f"期限规则“{rule.code}”已被修改，不再是需要更正的内置数据。", code="rule_correction_stale"
+            )
+        _check_overlap(rule)
+        _full_clean(rule)
+        rule.save()
+        append(
+            events.RULE_CORRECTED,
+            actor=SYSTEM,
+            subject=rule,
+            payload={
+                "code": rule.code,
+                "reason": reason,
+                "before": before,
+                "after": fixed_values(rule),
+                "note": rule.note,
+                "channel": "seed",
+            },
+        )
+    return rule
+
+
+def _check_overlap(rule: PeriodRule) -> None:
+    overlapping = PeriodRule.objects.filter(code=rule.code).exclude(pk=rule.pk)
+    overlapping = overlapping.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=rule.valid_from))
+    if rule.valid_to:
+        overlapping = overlapping.filter(valid_from__lte=rule.valid_to)
+    clash = overlapping.first()
+    if clash is not None:
+        raise Conflict(
+            f"期限规则“{rule.code}”在{_full(clash.valid_from)}起已有适用版本，适用期间不能重叠。",
+            code="rule_version_overlap",
+        )
+
+
 def _save_rule(rule: PeriodRule, actor: Actor, *, channel: str = "") -> PeriodRule:
     with transaction.atomic():
         before = None
@@ -697,16 +760,7 @@ def _save_rule(rule: PeriodRule, actor: Actor, *, channel: str = "") -> PeriodRu
                 )
             before = {"name": stored.name, "valid_to": stored.valid_to, "note": stored.note}
         _full_clean(rule)
-        overlapping = PeriodRule.objects.filter(code=rule.code).exclude(pk=rule.pk)
-        overlapping = overlapping.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=rule.valid_from))
-        if rule.valid_to:
-            overlapping = overlapping.filter(valid_from__lte=rule.valid_to)
-        clash = overlapping.first()
-        if clash is not None:
-            raise Conflict(
-                f"期限规则“{rule.code}”在{_full(clash.valid_from)}起已有适用版本，适用期间不能重叠。",
-                code="rule_version_overlap",
-            )
+        _check_overlap(rule)
         created = rule.pk is None
         rule.save()
         append(
@@ -722,6 +776,9 @@ def _save_rule(rule: PeriodRule, actor: Actor, *, channel: str = "") -> PeriodRu
                 "citation": str(rule.citation),
                 "day_type_citation": str(rule.day_type_citation) if rule.day_type_citation_id else "",
                 "extension": [rule.extension_amount, rule.effective_extension_unit, rule.extension_approver],
+                "extension_basis": str(rule.extension_citation)
+                if rule.extension_citation_id
+                else rule.extension_basis,
                 "extension_max_times": rule.extension_max_times,
                 "allows_excluded_intervals": rule.allows_excluded_intervals,
                 "roll_forward": rule.roll_forward,

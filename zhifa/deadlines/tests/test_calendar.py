@@ -9,11 +9,14 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from zhifa.core.errors import ValidationFailed
 from zhifa.core.models import Alert
 from zhifa.deadlines import services
 from zhifa.deadlines.errors import CalendarDataMissing
 from zhifa.deadlines.models import CalendarYear, HolidayOverride
 from zhifa.deadlines.services import (
+    BUNDLED_LAST_YEAR,
+    FIRST_UNCOVERED_YEAR,
     add_working_days,
     calendar_days,
     check_calendar_coverage,
@@ -27,6 +30,22 @@ from zhifa.ledger.models import Event
 
 D = dt.date
 pytestmark = pytest.mark.django_db
+# The first year the installed chinesecalendar has no schedule for (2027 with 1.11.0); the tests of years without
+# data use it, so that they keep testing a missing year when a newer chinesecalendar ships more years.
+Y = FIRST_UNCOVERED_YEAR
+MISSING_KEY = f"calendar.missing.{Y}"
+
+
+def first_after(day: dt.date, weekday: int) -> dt.date:
+    """The first date after `day` that falls on `weekday` (0 = Monday)."""
+    return day + dt.timedelta(days=(weekday - day.weekday() - 1) % 7 + 1)
+
+
+def test_the_first_uncovered_year_comes_from_the_library():
+    assert FIRST_UNCOVERED_YEAR == max(d.year for d in chinese_calendar.constants.holidays) + 1
+    chinese_calendar.is_workday(D(BUNDLED_LAST_YEAR, 12, 31))  # the last bundled year is known
+    with pytest.raises(NotImplementedError):
+        chinese_calendar.is_workday(D(Y, 6, 1))
 
 
 def test_2026_national_day_schedule_with_its_adjusted_working_days():
@@ -71,7 +90,7 @@ def test_add_working_days_backwards_and_zero():
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(start=st.dates(min_value=D(2004, 3, 1), max_value=D(2026, 10, 31)), n=st.integers(1, 40))
+@given(start=st.dates(min_value=D(2004, 3, 1), max_value=D(BUNDLED_LAST_YEAR, 10, 31)), n=st.integers(1, 40))
 def test_add_working_days_lands_on_a_working_day_and_counts_exactly_n(start, n):
     # chinesecalendar itself is the oracle (no overrides in the database here)
     end = add_working_days(start, n)
@@ -99,45 +118,49 @@ def test_overrides_beat_chinesecalendar(admin_user):
 
 def test_a_year_without_data_raises_a_clear_error():
     with pytest.raises(CalendarDataMissing) as info:
-        is_workday(D(2027, 3, 1))
-    assert info.value.year == 2027
-    assert "2027年" in info.value.message and "系统管理员" in info.value.message
+        is_workday(D(Y, 3, 1))
+    assert info.value.year == Y
+    assert f"{Y}年" in info.value.message and "系统管理员" in info.value.message
     assert info.value.as_dict()["code"] == "calendar_data_missing"
 
 
 def test_overrides_alone_do_not_make_a_year(admin_user):
-    # an override in 2027 without a complete CalendarYear: still no guess
-    set_holiday_override(admin_user, date=D(2027, 1, 1), kind=HolidayOverride.Kind.HOLIDAY, name="元旦")
+    # an override in the year without a complete CalendarYear: still no guess
+    set_holiday_override(admin_user, date=D(Y, 1, 1), kind=HolidayOverride.Kind.HOLIDAY, name="元旦")
     with pytest.raises(CalendarDataMissing):
-        is_workday(D(2027, 1, 1))
-    declare_calendar_year(admin_user, year=2027, source="录入中", complete=False)
+        is_workday(D(Y, 1, 1))
+    declare_calendar_year(admin_user, year=Y, source="录入中", complete=False)
     with pytest.raises(CalendarDataMissing):
-        is_workday(D(2027, 1, 4))
+        is_workday(first_after(D(Y, 1, 1), 0))
 
 
 def test_an_entered_year_uses_weekdays_plus_overrides(admin_user):
-    # given the administrator enters 2027 (hypothetical entries for the test, not the real 2027 notice)
-    set_holiday_override(admin_user, date=D(2027, 1, 1), kind=HolidayOverride.Kind.HOLIDAY, name="元旦")
-    set_holiday_override(admin_user, date=D(2027, 1, 9), kind=HolidayOverride.Kind.WORKDAY, name="调休上班")
-    declare_calendar_year(admin_user, year=2027, source="国办发明电〔2026〕测试号", complete=True)
+    # given the administrator enters the year (hypothetical entries for the test, not a real notice):
+    # 元旦 on 1 January, and the first Saturday after it a 调休 working day
+    saturday = first_after(D(Y, 1, 1), 5)
+    set_holiday_override(admin_user, date=D(Y, 1, 1), kind=HolidayOverride.Kind.HOLIDAY, name="元旦")
+    set_holiday_override(admin_user, date=saturday, kind=HolidayOverride.Kind.WORKDAY, name="调休上班")
+    declare_calendar_year(admin_user, year=Y, source="国办发明电（测试号）", complete=True)
     # then
-    assert not is_workday(D(2027, 1, 1))  # Friday, 元旦
-    assert not is_workday(D(2027, 1, 2))  # Saturday
-    assert is_workday(D(2027, 1, 4))  # Monday
-    assert is_workday(D(2027, 1, 9))  # Saturday, 调休上班
-    assert [d.date for d in calendar_days(2027)] == [D(2027, 1, 1), D(2027, 1, 9)]
+    assert not is_workday(D(Y, 1, 1))  # 元旦, whatever weekday it falls on
+    assert is_workday(saturday)  # 调休上班
+    assert not is_workday(saturday + dt.timedelta(days=1))  # the Sunday after it
+    assert not is_workday(saturday + dt.timedelta(days=7))  # an ordinary Saturday
+    monday = first_after(D(Y, 1, 1), 0)
+    assert all(is_workday(monday + dt.timedelta(days=i)) for i in range(5))  # an ordinary week
+    assert [d.date for d in calendar_days(Y)] == [D(Y, 1, 1), saturday]
 
 
 def test_the_alert_survives_a_rolled_back_transaction(supervisor, officer):
     # when the error happens inside a service's transaction, nothing can be written there
     with pytest.raises(CalendarDataMissing) as info:
         with transaction.atomic():
-            is_workday(D(2027, 5, 6))
-    assert not Alert.objects.filter(key="calendar.missing.2027").exists()
+            is_workday(D(Y, 5, 6))
+    assert not Alert.objects.filter(key=MISSING_KEY).exists()
     # then the error handler, outside the transaction, raises the alert (once, however often it is called)
     info.value.after_rollback()
     info.value.after_rollback()
-    alert = Alert.objects.get(key="calendar.missing.2027")
+    alert = Alert.objects.get(key=MISSING_KEY)
     assert alert.severity == Alert.Severity.CRITICAL and alert.kind == "calendar_missing"
     assert alert.agency is None and alert.jurisdiction is None
     assert Event.objects.filter(event_type="alert.raised", subject_id=str(alert.pk)).count() == 1
@@ -148,35 +171,54 @@ def test_the_alert_survives_a_rolled_back_transaction(supervisor, officer):
 
 def test_coverage_check_from_1_november_asks_for_next_year(supervisor):
     # before 1 November only the current year is needed
-    assert check_calendar_coverage(D(2026, 10, 31)) == []
+    assert check_calendar_coverage(D(Y - 1, 10, 31)) == []
     assert not Alert.objects.filter(kind="calendar_missing").exists()
-    # from 1 November 2026 the 2027 schedule is needed, and chinesecalendar 1.11.0 has none
-    assert check_calendar_coverage(D(2026, 11, 28)) == [2027]
-    assert Alert.objects.visible_to(supervisor).open().filter(key="calendar.missing.2027").count() == 1
-    # in 2027 itself the current year is missing
-    assert check_calendar_coverage(D(2027, 2, 1)) == [2027]
-    assert Alert.objects.filter(key="calendar.missing.2027").count() == 1
+    # from 1 November the next year's schedule is needed, and the library has none
+    assert check_calendar_coverage(D(Y - 1, 11, 1)) == [Y]
+    assert Alert.objects.visible_to(supervisor).open().filter(key=MISSING_KEY).count() == 1
+    # in that year itself the current year is missing
+    assert check_calendar_coverage(D(Y, 2, 1)) == [Y]
+    assert Alert.objects.filter(key=MISSING_KEY).count() == 1
 
 
 def test_completing_the_year_resolves_the_alert(admin_user):
-    check_calendar_coverage(D(2026, 11, 28))
-    set_holiday_override(admin_user, date=D(2027, 1, 1), kind=HolidayOverride.Kind.HOLIDAY, name="元旦")
-    declare_calendar_year(admin_user, year=2027, source="国办发明电〔2026〕测试号", complete=True)
-    alert = Alert.objects.get(key="calendar.missing.2027")
+    check_calendar_coverage(D(Y - 1, 11, 28))
+    set_holiday_override(admin_user, date=D(Y, 1, 1), kind=HolidayOverride.Kind.HOLIDAY, name="元旦")
+    declare_calendar_year(admin_user, year=Y, source="国办发明电（测试号）", complete=True)
+    alert = Alert.objects.get(key=MISSING_KEY)
     assert alert.resolved_at is not None
     assert Event.objects.filter(event_type="alert.resolved", subject_id=str(alert.pk)).exists()
-    assert check_calendar_coverage(D(2026, 11, 28)) == []
+    assert check_calendar_coverage(D(Y - 1, 11, 28)) == []
 
 
 def test_coverage_task_and_command():
-    result = check_calendar_coverage_task.enqueue(today="2026-11-28")
-    assert result.return_value == [2027]
-    call_command("check_calendar", today=D(2026, 11, 28))
-    assert Alert.objects.filter(key="calendar.missing.2027").count() == 1
+    result = check_calendar_coverage_task.enqueue(today=f"{Y - 1}-11-28")
+    assert result.return_value == [Y]
+    call_command("check_calendar", today=D(Y - 1, 11, 28))
+    assert Alert.objects.filter(key=MISSING_KEY).count() == 1
 
 
 def test_coverage_rows():
-    rows = {c.year: c for c in services.coverage([2026, 2027])}
-    assert rows[2026].covered and "chinesecalendar" in rows[2026].source
-    assert not rows[2027].covered and rows[2027].status_text == "缺少数据"
+    rows = {c.year: c for c in services.coverage([Y - 1, Y])}
+    assert rows[Y - 1].covered and "chinesecalendar" in rows[Y - 1].source
+    assert not rows[Y].covered and rows[Y].status_text == "缺少数据"
     assert not CalendarYear.objects.exists()
+
+
+def test_declaring_a_year_complete_checks_the_rest_days_in_its_transaction(admin_user):
+    # a rest day of another year or a 调休 working day does not count as the year's schedule
+    set_holiday_override(admin_user, date=D(Y + 1, 1, 1), kind=HolidayOverride.Kind.HOLIDAY, name="元旦")
+    set_holiday_override(admin_user, date=D(Y, 1, 9), kind=HolidayOverride.Kind.WORKDAY, name="调休上班")
+    with pytest.raises(ValidationFailed) as info:
+        declare_calendar_year(admin_user, year=Y, source="国办发明电（测试号）", complete=True)
+    assert info.value.code == "calendar_year_empty"
+    # the refusal inside the transaction left nothing behind: no row, no ledger event
+    assert not CalendarYear.objects.filter(year=Y).exists()
+    assert not Event.objects.filter(event_type="deadlines.calendar_year_saved").exists()
+    # an existing incomplete declaration is not changed by a refused completion either
+    declare_calendar_year(admin_user, year=Y, source="录入中", complete=False)
+    with pytest.raises(ValidationFailed):
+        declare_calendar_year(admin_user, year=Y, source="国办发明电（测试号）", complete=True)
+    row = CalendarYear.objects.get(year=Y)
+    assert row.source == "录入中" and not row.complete
+    assert Event.objects.filter(event_type="deadlines.calendar_year_saved").count() == 1

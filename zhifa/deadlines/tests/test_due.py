@@ -7,6 +7,7 @@
 import datetime as dt
 import zoneinfo
 
+import chinese_calendar
 import pytest
 from django.db.models import Q
 from hypothesis import HealthCheck, given, settings
@@ -16,11 +17,19 @@ from zhifa.core.errors import NotFound, ValidationFailed
 from zhifa.deadlines.errors import CalendarDataMissing
 from zhifa.deadlines.models import HolidayOverride, PeriodRule
 from zhifa.deadlines.seed import RULES
-from zhifa.deadlines.services import declare_calendar_year, due, is_workday, set_holiday_override
+from zhifa.deadlines.services import (
+    BUNDLED_LAST_YEAR,
+    FIRST_UNCOVERED_YEAR,
+    declare_calendar_year,
+    due,
+    is_workday,
+    set_holiday_override,
+)
 
 D = dt.date
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
+Y = FIRST_UNCOVERED_YEAR  # the first year the installed chinesecalendar does not know (2027 with 1.11.0)
 
 
 # --- acceptance: 国庆节/中秋节 2026 ---------------------------------------------------------------------------
@@ -133,7 +142,7 @@ def test_extension_of_working_days():
     result = due("licensing.decision", D(2026, 9, 30), extensions=1)
     assert result.date == D(2026, 11, 17)
     assert (
-        "含延长1次，每次10个工作日（经执法机关负责人批准，《行政许可法》第四十二条第一款）"
+        "含延长1次，每次10个工作日（经执法机关负责人批准，依《行政许可法》第四十二条第一款）"
         in result.explanation
     )
     with pytest.raises(ValidationFailed) as info:
@@ -190,26 +199,35 @@ def test_reconsideration_application_rolls_forward_by_article_88():
 # --- years without data, overrides, versions -------------------------------------------------------------------
 
 
-def test_a_2027_date_raises_until_the_year_is_entered(admin_user):
-    # 7 working days from Mon 28 Dec 2026 reach into 2027, which chinesecalendar 1.11.0 does not know
+def test_a_date_in_a_year_without_data_raises_until_the_year_is_entered(admin_user):
+    # 7 working days from 28 Dec of the last bundled year reach into the next year (at most 3 of them in December)
+    start = D(Y - 1, 12, 28)
     with pytest.raises(CalendarDataMissing) as info:
-        due("penalty.service", D(2026, 12, 28))
-    assert info.value.year == 2027
-    # when an administrator enters 2027 (hypothetical: 元旦 on Fri 1 Jan only) and confirms the year
-    set_holiday_override(admin_user, date=D(2027, 1, 1), kind=HolidayOverride.Kind.HOLIDAY, name="元旦")
-    declare_calendar_year(admin_user, year=2027, source="国办发明电〔2026〕测试号", complete=True)
-    # then: Dec 29, 30, 31 = 1..3; 1 Jan 元旦, 2–3 Jan weekend; Jan 4, 5, 6, 7 = 4..7
-    result = due("penalty.service", D(2026, 12, 28))
-    assert result.date == D(2027, 1, 7)
-    assert "跳过 2027年1月1日–1月3日 元旦" in result.explanation
+        due("penalty.service", start)
+    assert info.value.year == Y
+    # when an administrator enters the year (hypothetical: 元旦 on 1 January only) and confirms it
+    set_holiday_override(admin_user, date=D(Y, 1, 1), kind=HolidayOverride.Kind.HOLIDAY, name="元旦")
+    declare_calendar_year(admin_user, year=Y, source="国办发明电（测试号）", complete=True)
+    # then the count uses chinesecalendar for December and weekdays minus 元旦 for January (independent oracle)
+    day, counted = start, 0
+    while counted < 7:
+        day += dt.timedelta(days=1)
+        if day.year < Y:
+            counted += chinese_calendar.is_workday(day)
+        else:
+            counted += day.weekday() < 5 and day != D(Y, 1, 1)
+    result = due("penalty.service", start)
+    assert result.date == day and result.date.year == Y
+    assert f"跳过 {Y}年1月1日" in result.explanation and "元旦" in result.explanation
 
 
 def test_a_calendar_period_without_roll_forward_needs_no_calendar():
-    # 90 calendar days from 立案 on 1 Dec 2026 end on 1 Mar 2027; nothing about 2027's holidays is needed
-    assert due("penalty.decide", D(2026, 12, 1)).date == D(2027, 3, 1)
-    # but a roll-forward period ending in 2027 does need it
-    with pytest.raises(CalendarDataMissing):
-        due("penalty.payment", D(2026, 12, 20))
+    # 90 calendar days from 立案 on 1 Dec end in the next year; nothing about that year's holidays is needed
+    assert due("penalty.decide", D(Y - 1, 12, 1)).date == D(Y - 1, 12, 1) + dt.timedelta(days=90)
+    # but a roll-forward period ending in that year does need it (20 Dec + 15 days = 4 Jan)
+    with pytest.raises(CalendarDataMissing) as info:
+        due("penalty.payment", D(Y - 1, 12, 20))
+    assert info.value.year == Y
 
 
 def test_overrides_change_the_due_date(admin_user):
@@ -239,7 +257,7 @@ def test_every_seeded_rule_computes():
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(start=st.dates(min_value=D(2005, 1, 1), max_value=D(2026, 12, 1)))
+@given(start=st.dates(min_value=D(2005, 1, 1), max_value=D(BUNDLED_LAST_YEAR, 12, 1)))
 def test_roll_forward_lands_on_the_first_working_day_not_before_the_last_day(start):
     rule = PeriodRule.objects.get(code="penalty.payment")  # the 2021 version, applied to any start date
     result = due(rule, start)

@@ -152,23 +152,3 @@ def test_seed_is_idempotent_and_on_the_ledger():
     assert PeriodRule.objects.count() == count
     created = Event.objects.filter(event_type="deadlines.rule_created", actor_role="system")
     assert created.count() == len(seed.RULES)
-
-
-def test_seeded_day_types_follow_the_statutes():
-    rules = {r.code: r for r in PeriodRule.objects.select_related("citation__law", "day_type_citation__law")}
-    # 行政处罚法第八十五条: 2/3/5/7 days are working days; 15 and 90 are calendar days
-    assert rules["penalty.service"].unit == rules["penalty.hearing_request"].unit == "working_day"
-    assert rules["penalty.withdraw_publication"].unit == "working_day"
-    assert rules["penalty.payment"].unit == rules["penalty.decide"].unit == "calendar_day"
-    assert str(rules["penalty.service"].day_type_citation) == "《行政处罚法》第八十五条"
-    # 行政许可法第八十二条: all its periods are working days
-    assert all(r.unit == "working_day" for c, r in rules.items() if c.startswith("licensing."))
-    # 行政强制法第六十九条: only ≤ 10 days are working days; 30 days are calendar days
-    assert (
-        rules["coercion.seizure"].unit == "calendar_day" and rules["coercion.emergency_report"].unit == "hour"
-    )
-    # 行政复议法第八十八条: 60 days are calendar days, rolled forward by its first paragraph
-    assert rules["reconsideration.decision"].roll_forward
-    assert str(rules["reconsideration.decision"].roll_forward_citation) == "《行政复议法》第八十八条第一款"
-    assert "六十日" in rules["reconsideration.application"].citation.quoted_text
-    assert "七日前" in rules["penalty.hearing_notice"].citation.article.text

@@ -3,19 +3,19 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from zhifa.api.auth import issue_token
 from zhifa.core.models import Alert
 from zhifa.core.roles import Role
 from zhifa.deadlines.console import home_sections
 from zhifa.deadlines.models import CalendarYear, HolidayOverride
-from zhifa.deadlines.services import set_holiday_override
+from zhifa.deadlines.services import FIRST_UNCOVERED_YEAR, set_holiday_override
 from zhifa.ledger.models import Event
 from zhifa.registry.models import User
 
 D = dt.date
 pytestmark = pytest.mark.django_db
+Y = FIRST_UNCOVERED_YEAR  # the first year the installed chinesecalendar does not know (2027 with 1.11.0)
 
 
 @pytest.fixture
@@ -103,15 +103,18 @@ def test_api_due_errors(api):
 
 
 def test_api_due_in_a_year_without_data_raises_the_alert(api, supervisor):
+    # 7 working days from 28 December reach into the year without data
     response = api.post(
         "/api/v1/deadlines/due",
-        {"code": "penalty.service", "start": "2026-12-28"},
+        {"code": "penalty.service", "start": f"{Y - 1}-12-28"},
         content_type="application/json",
     )
     assert response.status_code == 409
     error = response.json()["error"]
-    assert error["code"] == "calendar_data_missing" and error["details"] == {"year": 2027}
-    assert Alert.objects.visible_to(supervisor).open().filter(key="calendar.missing.2027").exists()
+    assert error["code"] == "calendar_data_missing" and error["details"] == {"year": Y}
+    # the supervisor alert exists (raised once, on the ledger once)
+    alert = Alert.objects.visible_to(supervisor).open().get(key=f"calendar.missing.{Y}")
+    assert Event.objects.filter(event_type="alert.raised", subject_id=str(alert.pk)).count() == 1
 
 
 def test_api_calendar(api, admin_user):
@@ -121,10 +124,10 @@ def test_api_calendar(api, admin_user):
     assert days["2026-10-01"]["name"] == "国庆节" and not days["2026-10-01"]["workday"]
     assert days["2026-09-20"]["workday"] and days["2026-09-20"]["name"] == "国庆节调休上班"
     # a year without data says so and lists only what administrators entered
-    set_holiday_override(admin_user, date=D(2027, 1, 1), kind=HolidayOverride.Kind.HOLIDAY, name="元旦")
-    body = api.get("/api/v1/deadlines/calendar/2027").json()
-    assert body["covered"] is False and "2027年" in body["message"]
-    assert body["days"] == [{"date": "2027-01-01", "workday": False, "name": "元旦", "source": "override"}]
+    set_holiday_override(admin_user, date=D(Y, 1, 1), kind=HolidayOverride.Kind.HOLIDAY, name="元旦")
+    body = api.get(f"/api/v1/deadlines/calendar/{Y}").json()
+    assert body["covered"] is False and f"{Y}年" in body["message"]
+    assert body["days"] == [{"date": f"{Y}-01-01", "workday": False, "name": "元旦", "source": "override"}]
 
 
 def test_console_page_requires_login(client):
@@ -150,29 +153,34 @@ def test_console_calculator_shows_missing_year(client, officer):
     from zhifa.deadlines.models import PeriodRule
 
     rule = PeriodRule.objects.get(code="penalty.service")
-    page = client.get(f"/console/deadlines/?rule={rule.pk}&start=2026-12-28").content.decode()
-    assert "2027年的工作日历尚无数据" in page
-    assert Alert.objects.filter(key="calendar.missing.2027").exists()
+    page = client.get(f"/console/deadlines/?rule={rule.pk}&start={Y - 1}-12-28").content.decode()
+    assert f"{Y}年的工作日历尚无数据" in page
+    assert Alert.objects.filter(key=f"calendar.missing.{Y}").exists()
 
 
 def test_console_calendar_page(client, officer):
     client.force_login(officer)
     page = client.get("/console/deadlines/calendar/2026/").content.decode()
     assert "国庆节调休上班" in page and "春节" in page
-    page = client.get("/console/deadlines/calendar/2027/").content.decode()
+    page = client.get(f"/console/deadlines/calendar/{Y}/").content.decode()
     assert "缺少数据" in page
 
 
-def test_home_section_for_supervisors_only(officer, supervisor, admin_user, head):
-    today = timezone.localdate()
-    assert home_sections(officer) == [] and home_sections(head) == []
+@pytest.mark.parametrize(
+    ("today", "years", "missing"),
+    [
+        (D(Y - 1, 6, 1), [Y - 1], []),  # before 1 November: only the current (bundled) year
+        (D(Y - 1, 11, 1), [Y - 1, Y], [Y]),  # from 1 November the next year is needed and has no data
+        (D(Y, 3, 1), [Y], [Y]),  # in the year without data
+    ],
+)
+def test_home_section_for_supervisors_only(officer, supervisor, admin_user, head, today, years, missing):
+    assert home_sections(officer, today=today) == [] and home_sections(head, today=today) == []
     for user in (supervisor, admin_user):
-        (section,) = home_sections(user)
+        (section,) = home_sections(user, today=today)
         assert section.title == "工作日历"
-        years = [today.year, today.year + 1] if today >= D(today.year, 11, 1) else [today.year]
-        assert len(section.rows) == len(years)
-        missing = [y for y in years if y > 2026]
         assert section.attention == bool(missing)
+        assert len(section.rows) == len(years)
         for row, year in zip(section.rows, years, strict=True):
             assert row.text.startswith(f"{year}年")
             assert row.tone == ("danger" if year in missing else "ok")
