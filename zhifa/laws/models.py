@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
 
 from zhifa.core.models import TimeStamped
 from zhifa.core.scoping import ScopedManager
 from zhifa.laws.parsing import int_to_cn
+
+ITEM_RE = re.compile(r"^（[一二三四五六七八九十]+）")
 
 
 class Law(TimeStamped):
@@ -93,8 +97,15 @@ class Article(models.Model):
         return f"第{int_to_cn(self.number)}条"
 
     @property
-    def paragraphs(self) -> list[str]:
-        return self.text.split("\n")
+    def paragraphs(self) -> list[list[str]]:
+        """The article's 款, each a list of lines: the paragraph's own text, then its 项 ("（一）…")."""
+        groups: list[list[str]] = []
+        for line in self.text.split("\n"):
+            if ITEM_RE.match(line) and groups:
+                groups[-1].append(line)
+            else:
+                groups.append([line])
+        return groups
 
     def __str__(self) -> str:
         return f"《{self.law.name}》{self.label}"
@@ -143,6 +154,11 @@ class Citation(models.Model):
         article = self.article
         if article is None:
             return ""
-        if self.paragraph and self.paragraph <= len(article.paragraphs):
-            return article.paragraphs[self.paragraph - 1]
-        return article.text
+        groups = article.paragraphs
+        if self.paragraph and self.paragraph > len(groups):
+            return ""
+        lines = groups[self.paragraph - 1] if self.paragraph else [line for g in groups for line in g]
+        if self.item:
+            marker = f"（{int_to_cn(self.item)}）"
+            return next((line for line in lines if line.startswith(marker)), "")
+        return "\n".join(lines)

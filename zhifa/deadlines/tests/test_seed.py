@@ -21,11 +21,6 @@ CN_NUMBER = "[一二三四五六七八九十百]+"
 
 def cited_words(citation) -> str:
     """The words of the cited paragraph, or of the cited item (（四）…) when the citation names one."""
-    article = citation.article
-    if citation.item:
-        marker = f"（{int_to_cn(citation.item)}）"
-        (line,) = [p for p in article.paragraphs if p.startswith(marker)]
-        return line
     return citation.quoted_text
 
 

@@ -43,3 +43,14 @@ def test_citation_text_and_unknown_article():
     assert "二百元" in c.quoted_text
     with pytest.raises(ValidationFailed):
         cite("administrative-penalty-law", 999)
+
+
+@pytest.mark.django_db
+def test_citation_quotes_paragraph_and_item():
+    # 行政处罚法第九条 has one paragraph with six items; 第六十一条 has two paragraphs
+    assert cite("administrative-penalty-law", 9, 1, 2).quoted_text.startswith("（二）罚款")
+    assert cite("administrative-penalty-law", 9, 0, 0).quoted_text.count("\n") == 6
+    second = cite("administrative-penalty-law", 61, 2).quoted_text
+    assert second.startswith("当事人同意并签订确认书的")
+    assert cite("administrative-penalty-law", 61, 5).quoted_text == ""  # no fifth paragraph
+    assert str(cite("administrative-penalty-law", 9, 1, 2)) == "《行政处罚法》第九条第一款第（二）项"
