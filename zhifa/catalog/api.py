@@ -17,13 +17,12 @@ from ninja.files import UploadedFile
 from zhifa.api.auth import OPTIONAL
 from zhifa.catalog import services
 from zhifa.catalog.excel import XLSX_CONTENT_TYPE
-from zhifa.catalog.models import ITEM_MODELS, CatalogList, ItemBase, Kind, ListVersion
-from zhifa.core.errors import NotFound, ValidationFailed
+from zhifa.catalog.models import ITEM_MODELS, CatalogList, ItemBase, Kind, ListVersion, ThresholdItem
+from zhifa.core.errors import NotFound
 from zhifa.core.scoping import get_visible
 from zhifa.registry.models import Agency, Jurisdiction
 
 router = Router()
-MAX_UPLOAD = 10 * 1024 * 1024
 
 
 class ListOut(Schema):
@@ -129,8 +128,9 @@ class EvaluateIn(Schema):
 
 
 class MatchOut(Schema):
-    item: ItemOut
-    version_id: int
+    statutory: bool  # true: a case of 行政处罚法第五十八条 itself (no catalog row)
+    item: ItemOut | None
+    version_id: int | None
     reasons: list[str]
     citation: str
 
@@ -193,8 +193,7 @@ def item_out(item: ItemBase) -> dict:
 
 
 def _items(version: ListVersion):
-    model = version.item_model
-    related = [c.field for c in model.COLUMNS if c.kind == "jurisdiction"]
+    related = version.item_model.related_fields()
     return version.items().select_related(*related).prefetch_related("citations__law")
 
 
@@ -233,8 +232,6 @@ def list_detail(request, list_id: int):
 
 @router.post("/drafts", response={201: VersionOut}, summary="新建清单草稿（已发布清单则复制现行版本）")
 def create_draft(request, payload: DraftIn):
-    if payload.kind not in ITEM_MODELS:
-        raise ValidationFailed(f"未知的清单类型“{payload.kind}”。", code="catalog_unknown_kind")
     agency = get_visible(Agency, request.user, channel="api", pk=payload.agency_id)
     version = services.create_draft(request.user, agency, payload.kind, change_reason=payload.change_reason)
     return Status(201, version_out(version))
@@ -336,9 +333,7 @@ def publish(request, version_id: int, payload: PublishIn):
 )
 def import_excel(request, version_id: int, file: UploadedFile = File(...)):  # noqa: B008
     version = _version(request, version_id)
-    if file.size and file.size > MAX_UPLOAD:
-        raise services.ImportFailed("文件超过10MB。", code="import_too_large", details={"rows": []})
-    result = services.import_excel(request.user, version, file.read(), filename=file.name or "")
+    result = services.import_excel(request.user, version, file, filename=file.name or "")
     return {"version_id": version.pk, "created": result.created, "ignored_columns": result.ignored_columns}
 
 
@@ -362,8 +357,9 @@ def evaluate_major_review(request, payload: EvaluateIn):
     )
     return [
         {
-            "item": item_out(m.row),
-            "version_id": m.row.version_id,
+            "statutory": m.statutory,
+            "item": item_out(m.row) if m.row is not None else None,
+            "version_id": m.row.version_id if m.row is not None else None,
             "reasons": m.reasons,
             "citation": str(m.citation) if m.citation else "",
         }
@@ -381,7 +377,9 @@ def large_amount(request, sector: str, jurisdiction_code: str, on: dt.date | Non
     jurisdiction = Jurisdiction.objects.filter(code=jurisdiction_code).first()
     if jurisdiction is None:
         raise NotFound(f"区划代码“{jurisdiction_code}”未登记。", code="not_found")
-    row = services.large_amount_threshold(sector, jurisdiction, on)
+    row = services.large_amount_threshold(
+        sector, jurisdiction, on, queryset=ThresholdItem.objects.visible_to(request.user)
+    )
     if row is None:
         raise NotFound(
             f"{jurisdiction.name}尚未公布“{sector}”领域的较大数额标准。", code="threshold_not_found"

@@ -4,22 +4,21 @@
     demo.load(agencies_by_short_name, users_by_username)   # idempotent
 
 Agencies are recognised by sector or name: 市场监管, 生态环境, 住房和城乡建设, and the 司法局 (is_justice_bureau),
-which keeps the 较大数额 table. Each step (create, submit, approve, publish) is done by a user of the agency with
-the right role when one exists (from `users` or the database), otherwise by the system actor; all steps are on
-the ledger. Citations of the four bundled statutes resolve to Citation rows; other laws stay as text. The
-thresholds are synthetic (marked in their 备注). A list that already exists is left alone.
+which keeps the 较大数额 table. Drafting and submitting is done by an officer or head of the agency (the system
+actor drafts where the agency has neither). Legal review and publication are done only by the agency's own
+reviewer and head, as in production: where the agency has no such user the list is left waiting at that step
+(待法制审核 / 审核通过待发布). Lists are published from the day of loading (a publication cannot be backdated).
+All steps are on the ledger. Citations of the four bundled statutes resolve to Citation rows; other laws stay as
+text. The thresholds are synthetic (marked in their 备注). A list that already exists is left alone.
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 from zhifa.catalog import services
 from zhifa.catalog.models import CatalogList, Kind
 from zhifa.core.roles import Role
 from zhifa.registry.models import Jurisdiction
 
-FIRST_VALID_FROM = dt.date(2024, 1, 1)
 REMEDY = (
     "对处理决定不服的，可以自知道之日起六十日内依法申请行政复议，或者自知道之日起六个月内依法提起行政诉讼。"
 )
@@ -330,14 +329,11 @@ def _staff(agency, users) -> dict[str, object]:
     for user in pool:
         found.setdefault(user.role, user)
     drafter = found.get(Role.OFFICER) or found.get(Role.HEAD) or services.SYSTEM_USER
-    return {
-        "drafter": drafter,
-        "reviewer": found.get(Role.REVIEWER) or services.SYSTEM_USER,
-        "head": found.get(Role.HEAD) or services.SYSTEM_USER,
-    }
+    # No stand-in for the legal review or the publication: None leaves the list waiting at that step.
+    return {"drafter": drafter, "reviewer": found.get(Role.REVIEWER), "head": found.get(Role.HEAD)}
 
 
-def _build(agency, kind, rows, staff, *, publish=True, valid_from=FIRST_VALID_FROM):
+def _build(agency, kind, rows, staff, *, publish=True):
     if CatalogList.objects.filter(agency=agency, kind=kind, versions__isnull=False).exists():
         return None
     version = services.create_draft(staff["drafter"], agency, kind)
@@ -345,10 +341,13 @@ def _build(agency, kind, rows, staff, *, publish=True, valid_from=FIRST_VALID_FR
         services.add_item(staff["drafter"], version, {k: v for k, v in row.items() if v not in (None, "")})
     if publish:
         services.submit(staff["drafter"], version)
+        if staff["reviewer"] is None:
+            return version
         services.approve(
             staff["reviewer"], version, opinion="经法制审核，清单事项、依据和程序准确，同意发布。"
         )
-        services.publish(staff["head"], version, effective_from=valid_from)
+        if staff["head"] is not None:
+            services.publish(staff["head"], version)
     return version
 
 

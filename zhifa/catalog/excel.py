@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from decimal import Decimal
 
 from openpyxl import Workbook, load_workbook
@@ -19,6 +20,10 @@ from zhifa.catalog.models import ListVersion
 from zhifa.catalog.validation import display_value
 
 MAX_ROWS = 20000
+# An xlsx is a zip archive: a few MB of upload can inflate to gigabytes ("zip bomb"). A real list of MAX_ROWS rows
+# stays far below this total uncompressed size, which is checked before openpyxl unpacks anything.
+MAX_UNCOMPRESSED = 100 * 1024 * 1024
+MAX_MEMBERS = 1000
 HEADER_SEARCH_ROWS = 10
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -56,7 +61,7 @@ def export_workbook(version: ListVersion) -> bytes:
     for cell in ws[2]:
         cell.font = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for item in version.items().select_related(*_related(model)):
+    for item in version.items().select_related(*model.related_fields()):
         ws.append([cell_value(c, getattr(item, c.field)) for c in model.COLUMNS])
         for column, cell in zip(model.COLUMNS, ws[ws.max_row], strict=True):
             cell.alignment = wrap
@@ -73,10 +78,6 @@ def export_workbook(version: ListVersion) -> bytes:
     return out.getvalue()
 
 
-def _related(model) -> list[str]:
-    return [c.field for c in model.COLUMNS if c.kind == "jurisdiction"]
-
-
 class UnreadableWorkbook(ValueError):
     pass
 
@@ -84,8 +85,10 @@ class UnreadableWorkbook(ValueError):
 def read_rows(data: bytes, model) -> tuple[list[tuple[int, dict]], list[str]]:
     """[(excel row number, {header: value})] of the non-empty data rows, and the unknown headers.
 
-    Raises UnreadableWorkbook (Chinese message) when the file is not an xlsx or the header row is missing.
+    Raises UnreadableWorkbook (Chinese message) when the file is not an xlsx, would unpack to more than
+    MAX_UNCOMPRESSED bytes, or the header row is missing.
     """
+    check_archive(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a non-xlsx file
@@ -125,6 +128,24 @@ def read_rows(data: bytes, model) -> tuple[list[tuple[int, dict]], list[str]]:
         return out, unknown
     finally:
         wb.close()
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse a file that is not a zip archive or whose members declare more than MAX_UNCOMPRESSED bytes in all.
+
+    zipfile never inflates a member beyond its declared size (it stops and fails the CRC check), so the declared
+    sizes bound what openpyxl will unpack."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnreadableWorkbook("无法读取该文件，请上传 Excel（.xlsx）格式的清单。") from exc
+    total = sum(m.file_size for m in members)
+    if len(members) > MAX_MEMBERS or total > MAX_UNCOMPRESSED:
+        raise UnreadableWorkbook(
+            f"文件解压后超过{MAX_UNCOMPRESSED // (1024 * 1024)}MB（或包含过多内部文件），"
+            "不是正常的清单表格，未导入。"
+        )
 
 
 def _header(value) -> str:

@@ -219,7 +219,10 @@ class ListVersion(TimeStamped):
     objects = ScopedManager()
     scope_agency_field = "catalog_list__agency"
     # Who may attempt each step inside their agency; the status rules are in services.
+    # "review" and "publish" admit no administrator override (services.require_role, 118号: the agency's own legal
+    # office reviews, its head publishes).
     scope_edit_roles = {
+        "create": {Role.OFFICER, Role.HEAD},
         "edit": {Role.OFFICER, Role.HEAD},
         "submit": {Role.OFFICER, Role.HEAD},
         "review": {Role.REVIEWER},
@@ -285,6 +288,11 @@ class ItemBase(models.Model):
     @property
     def title(self) -> str:
         return str(getattr(self, self.TITLE_FIELD))
+
+    @classmethod
+    def related_fields(cls) -> list[str]:
+        """The foreign-key columns (jurisdictions) to select_related when rows are displayed."""
+        return [c.field for c in cls.COLUMNS if c.kind == "jurisdiction"]
 
 
 _SEQ = Column("序号", "seq", "int", required=True)

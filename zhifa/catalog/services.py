@@ -40,10 +40,9 @@ from zhifa.catalog.models import (
     ThresholdItem,
 )
 from zhifa.catalog.validation import LawIndex, citations_for, clean_row, cross_checks, display_value
-from zhifa.core.errors import Conflict, PermissionDenied, ValidationFailed
-from zhifa.core.roles import Role
-from zhifa.core.scoping import _territory_q, editable_q, record_denied, user_role
-from zhifa.ledger.services import Actor, append
+from zhifa.core.errors import Conflict, ValidationFailed
+from zhifa.core.scoping import require_can_create, require_editable, user_role
+from zhifa.ledger.services import SYSTEM, Actor, append
 
 # Citations of the rules enforced here. 118号 is not in the laws library, so it is cited by its document number.
 GUIDELINE_118 = (
@@ -51,6 +50,13 @@ GUIDELINE_118 = (
 )
 REVIEW_BEFORE_RELEASE = GUIDELINE_118 + "（事前公开信息经本机关法制审核后发布）"
 UPDATE_ON_CHANGE = GUIDELINE_118 + "（法律法规或职责调整时及时更新公示信息）"
+# 行政处罚法第五十八条: the cases where a penalty decision needs legal review whatever the agency's catalog says.
+PENALTY_LAW = "administrative-penalty-law"
+
+# The largest Excel file accepted for import. No statute sets it: it bounds the memory and time one request may use
+# (a list of MAX_ROWS rows is well under 2 MB); excel.MAX_UNCOMPRESSED bounds what the archive may unpack to.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_TEXT = "10MB"
 
 
 class ImportFailed(ValidationFailed):
@@ -68,6 +74,8 @@ class SystemUser:
     role = "system"
     agency_id = None
     display_name = "系统（数据初始化）"
+    # Counts as an administrator for drafting, but (like every administrator) it can never review or publish a
+    # list: those steps need the owning agency's own reviewer and head (see NO_ADMIN_OVERRIDE).
 
     def get_username(self) -> str:
         return "system"
@@ -96,29 +104,35 @@ ROLE_MESSAGES = {
 }
 
 
+# Steps no administrator may stand in for: the owning agency's legal office reviews, its head publishes (118号).
+NO_ADMIN_OVERRIDE = frozenset({"review", "publish"})
+
+
 def _require(user, version: ListVersion, action: str) -> None:
     """The user holds a role allowed to `action` for the version's agency; otherwise the denial is recorded."""
-    if ListVersion.objects.filter(pk=version.pk).filter(editable_q(ListVersion, user, action)).exists():
-        return
-    record_denied(user, ListVersion, {"pk": version.pk}, action, "service")
-    raise PermissionDenied(
-        ROLE_MESSAGES[action], code=f"catalog_{action}_denied", citation=REVIEW_BEFORE_RELEASE
+    require_editable(
+        user,
+        version,
+        action,
+        channel="service",
+        message=ROLE_MESSAGES[action],
+        code=f"catalog_{action}_denied",
+        citation=REVIEW_BEFORE_RELEASE,
+        admin_override=action not in NO_ADMIN_OVERRIDE,
     )
 
 
-def _require_agency(user, agency, action: str) -> None:
+def may(user, version: ListVersion, action: str) -> bool:
+    """Whether `user` may attempt `action` on the version (to show a button; the service still decides)."""
+    if action in NO_ADMIN_OVERRIDE and user_role(user) not in ListVersion.scope_edit_roles[action]:
+        return False
+    return ListVersion.objects.filter(pk=version.pk).editable_by(user, action).exists()
+
+
+def may_create(user) -> bool:
+    """Whether `user` holds a role that drafts lists for an agency (to show the button)."""
     role = user_role(user)
-    allowed = ListVersion.scope_edit_roles[action]
-    from zhifa.registry.models import Agency
-
-    if role == Role.ADMIN or (
-        role in allowed and Agency.objects.filter(pk=agency.pk).filter(_territory_q(Agency, user)).exists()
-    ):
-        return
-    record_denied(user, CatalogList, {"agency": agency.pk}, f"create:{action}", "service")
-    raise PermissionDenied(
-        ROLE_MESSAGES[action], code=f"catalog_{action}_denied", citation=REVIEW_BEFORE_RELEASE
-    )
+    return role in ListVersion.scope_edit_roles["create"] and bool(getattr(user, "agency_id", None))
 
 
 def _lock(version: ListVersion) -> ListVersion:
@@ -147,7 +161,17 @@ def create_draft(user, agency, kind: str, *, change_reason: str = "") -> ListVer
     """A new draft version of the agency's list of `kind`, copying the current published items (copy-on-write)."""
     if kind not in ITEM_MODELS:
         raise ValidationFailed(f"未知的清单类型“{kind}”。", code="catalog_unknown_kind")
-    _require_agency(user, agency, "edit")
+    if agency is None:
+        raise ValidationFailed("请指定清单所属的执法机关。", code="catalog_agency_required")
+    require_can_create(
+        user,
+        ListVersion,
+        agency,
+        channel="service",
+        message=ROLE_MESSAGES["edit"],
+        code="catalog_edit_denied",
+        citation=REVIEW_BEFORE_RELEASE,
+    )
     with transaction.atomic():
         catalog_list, _ = CatalogList.objects.get_or_create(agency=agency, kind=kind)
         catalog_list = CatalogList.objects.select_for_update().get(pk=catalog_list.pk)
@@ -221,9 +245,14 @@ def set_change_reason(user, version: ListVersion, change_reason: str) -> ListVer
 
 
 def _clean(model, version: ListVersion, data: dict, *, laws: LawIndex, partial: bool = False):
+    """Check a row and resolve its citations (laws.services.cite); call inside the writing transaction."""
     row = clean_row(model, data, laws=laws, agency=version.catalog_list.agency, partial=partial)
     if not row.errors:
         row.errors.extend(cross_checks(model, row.values))
+    if not row.errors and row.citations:
+        row.resolved, problems = citations_for(row.citations)
+        basis = next(c.header for c in model.COLUMNS if c.kind == "basis")
+        row.errors.extend((basis, p) for p in problems)
     return row
 
 
@@ -259,7 +288,7 @@ def add_item(user, version: ListVersion, data: dict) -> ItemBase:
             raise _row_error(row.errors)
         _check_seq_free(version, row.values["seq"])
         item = model.objects.create(version=version, **row.values)
-        item.citations.set(citations_for(row.citations))
+        item.citations.set(row.resolved)
         append(
             "catalog.item_added",
             actor=_actor(user),
@@ -292,7 +321,7 @@ def update_item(user, item: ItemBase, data: dict) -> ItemBase:
             setattr(item, name, value)
         item.save()
         if "basis_text" in row.values:
-            item.citations.set(citations_for(row.citations))
+            item.citations.set(row.resolved)
         after = item_values(item)
         changes = {h: [before[h], after[h]] for h in after if before[h] != after[h]}
         append(
@@ -342,10 +371,36 @@ class ImportResult:
     ignored_columns: list[str] = field(default_factory=list)
 
 
-def import_excel(user, version: ListVersion, data: bytes, *, filename: str = "") -> ImportResult:
-    """Replace the rows of a draft by those of an xlsx file. Every row is checked first; on any error nothing is
-    imported and ImportFailed lists every bad row (details["rows"]: row number, column, Chinese reason)."""
+def check_upload_size(size: int | None) -> None:
+    """Refuse an upload announced or found larger than MAX_UPLOAD_BYTES (call before reading it)."""
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        raise ImportFailed(
+            f"文件超过{MAX_UPLOAD_TEXT}，未导入。请拆分清单后分批导入。",
+            code="import_too_large",
+            details={"rows": []},
+        )
+
+
+def _read_upload(upload) -> bytes:
+    """The bytes of an upload (bytes or a file object), never reading more than MAX_UPLOAD_BYTES + 1."""
+    if isinstance(upload, bytes | bytearray):
+        data = bytes(upload)
+    else:
+        check_upload_size(getattr(upload, "size", None))
+        data = upload.read(MAX_UPLOAD_BYTES + 1)
+    check_upload_size(len(data))
+    return data
+
+
+def import_excel(user, version: ListVersion, upload, *, filename: str = "") -> ImportResult:
+    """Replace the rows of a draft by those of an xlsx file (bytes or an uploaded file object).
+
+    Every row is checked first; on any error nothing is imported and ImportFailed lists every bad row
+    (details["rows"]: row number, column, Chinese reason). A file over MAX_UPLOAD_BYTES is refused before it is
+    read in full, and one whose archive unpacks to more than excel.MAX_UNCOMPRESSED before openpyxl opens it."""
     _require(user, version, "edit")
+    data = _read_upload(upload)
+    filename = filename or getattr(upload, "name", "") or ""
     model = version.item_model
     try:
         rows, unknown = excel.read_rows(data, model)
@@ -381,8 +436,8 @@ def import_excel(user, version: ListVersion, data: bytes, *, filename: str = "")
         model.objects.filter(version=version).delete()
         for row in cleaned:
             item = model.objects.create(version=version, **row.values)
-            if row.citations:
-                item.citations.set(citations_for(row.citations))
+            if row.resolved:
+                item.citations.set(row.resolved)
         append(
             "catalog.items_imported",
             actor=_actor(user),
@@ -469,8 +524,20 @@ def return_for_revision(user, version: ListVersion, *, opinion: str) -> ListVers
 
 
 def publish(user, version: ListVersion, *, effective_from: dt.date | None = None) -> ListVersion:
-    """Publish an approved version from `effective_from` (default today); the current version is superseded."""
+    """Publish an approved version from `effective_from` (default today, never earlier).
+
+    The current version stays in force until the day before `effective_from`: when that is today it is superseded
+    at once; when it is a later date it stays published (valid_to set) and `supersede_due` marks it superseded on
+    that day. A date in the past is refused: publishing cannot rewrite which list was in force before."""
     _require(user, version, "publish")
+    today = timezone.localdate()
+    effective_from = effective_from or today
+    if effective_from < today:
+        raise ValidationFailed(
+            f"施行日期（{effective_from}）不能早于今日（{today}）：不能发布一份从过去某日起施行的清单。",
+            code="catalog_effective_in_past",
+            citation=REVIEW_BEFORE_RELEASE,
+        )
     with transaction.atomic():
         version = _lock(version)
         if version.status != ListVersion.Status.APPROVED:
@@ -480,7 +547,6 @@ def publish(user, version: ListVersion, *, effective_from: dt.date | None = None
                 citation=REVIEW_BEFORE_RELEASE,
             )
         catalog_list = CatalogList.objects.select_for_update().get(pk=version.catalog_list_id)
-        effective_from = effective_from or timezone.localdate()
         previous = catalog_list.current_version
         if previous is not None and previous.valid_from and effective_from < previous.valid_from:
             raise ValidationFailed(
@@ -490,13 +556,14 @@ def publish(user, version: ListVersion, *, effective_from: dt.date | None = None
         now = timezone.now()
         events = []
         if previous is not None:
-            previous.status = ListVersion.Status.SUPERSEDED
             previous.valid_to = effective_from
-            previous.superseded_at = now
+            if effective_from <= today:
+                previous.status = ListVersion.Status.SUPERSEDED
+                previous.superseded_at = now
+                events.append(
+                    ("catalog.version_superseded", previous, {"by": version.pk, "valid_to": effective_from})
+                )
             previous.save(update_fields=["status", "valid_to", "superseded_at", "updated_at"])
-            events.append(
-                ("catalog.version_superseded", previous, {"by": version.pk, "valid_to": effective_from})
-            )
         version.status = ListVersion.Status.PUBLISHED
         version.published_by = _fk(user)
         version.published_at = now
@@ -517,6 +584,31 @@ def publish(user, version: ListVersion, *, effective_from: dt.date | None = None
         for event_type, subject, payload in events:
             append(event_type, actor=_actor(user), subject=_subject(subject), payload=payload)
     return version
+
+
+def supersede_due(today: dt.date | None = None) -> int:
+    """Mark superseded the published versions whose valid_to has come (a successor published ahead of its date).
+
+    Idempotent; run daily (catalog.tasks.supersede_due_task). Queries never depend on it: what is in force on a
+    date is read from valid_from/valid_to."""
+    today = today or timezone.localdate()
+    done = 0
+    with transaction.atomic():
+        due = ListVersion.objects.select_for_update().filter(
+            status=ListVersion.Status.PUBLISHED, valid_to__isnull=False, valid_to__lte=today
+        )
+        for old in due.select_related("catalog_list"):
+            old.status = ListVersion.Status.SUPERSEDED
+            old.superseded_at = timezone.now()
+            old.save(update_fields=["status", "superseded_at", "updated_at"])
+            append(
+                "catalog.version_superseded",
+                actor=SYSTEM,
+                subject=_subject(old),
+                payload={"by": old.catalog_list.current_version_id, "valid_to": old.valid_to},
+            )
+            done += 1
+    return done
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -550,8 +642,7 @@ def diff_versions(version: ListVersion, base: ListVersion | None = None) -> Vers
     Rows are matched by the kind's identifying columns (e.g. 权力类型 + 事项名称 + 子项名称), not by 序号."""
     base = base if base is not None else version.based_on
     result = VersionDiff(version=version, base=base)
-    model = version.item_model
-    related = [c.field for c in model.COLUMNS if c.kind == "jurisdiction"]
+    related = version.item_model.related_fields()
     new_items = list(version.items().select_related(*related))
     if base is None:
         result.added = new_items
@@ -603,9 +694,15 @@ def published_version(agency, kind: str, on: dt.date | None = None) -> ListVersi
 
 @dataclass
 class Match:
-    row: MajorReviewItem
+    row: (
+        MajorReviewItem | None
+    )  # None: a case of 行政处罚法第五十八条 itself, not a row of the agency's catalog
     reasons: list[str]
     citation: object  # laws.Citation or None
+
+    @property
+    def statutory(self) -> bool:
+        return self.row is None
 
 
 def _natural(party_type: str | None) -> bool:
@@ -629,14 +726,54 @@ def evaluate_major_review(
     A row matches when every criterion it states holds: its act type; any of its penalty kinds; the fine reaches
     its amount for the party's type (a row with amounts only for the other party type does not match); the
     hearing was held; any of its flags. Rows stating no criterion are text only and never match automatically.
-    An empty result means "not a major decision by this catalog" — 行政处罚法第五十八条's own cases still apply.
+    For a penalty (act_type "penalty"), the cases of 行政处罚法第五十八条第一款 that the flags establish are added
+    whatever the catalog says (Match.row None, citing the item): 涉及重大公共利益 (一); 直接关系重大权益 *and*
+    经过听证 (二); 疑难复杂 or 涉及多个法律关系 (三). An empty result means neither the catalog nor those cases apply.
     """
+    penalty_kinds = set(penalty_kinds or ())
+    flags = set(flags or ())
+    matches = _catalog_matches(
+        agency,
+        act_type=act_type,
+        penalty_kinds=penalty_kinds,
+        fine=Decimal(fine_amount) if fine_amount is not None else None,
+        party_type=party_type,
+        hearing_held=hearing_held,
+        flags=flags,
+        on=on,
+    )
+    if act_type == ActType.PENALTY:
+        matches.extend(_statutory_matches(flags, hearing_held))
+    return matches
+
+
+def _statutory_matches(flags: set, hearing_held: bool) -> list[Match]:
+    """行政处罚法第五十八条第一款第（一）至（三）项, evaluated from the flags (item 4 refers to other laws)."""
+    label = {f.value: f.label for f in ReviewFlag}
+    out = []
+    if ReviewFlag.PUBLIC_INTEREST in flags:
+        out.append(([label[ReviewFlag.PUBLIC_INTEREST]], 1))
+    if ReviewFlag.MAJOR_RIGHTS in flags and hearing_held:
+        out.append(([label[ReviewFlag.MAJOR_RIGHTS], "经过听证程序"], 2))
+    complex_hit = [label[f] for f in (ReviewFlag.COMPLEX, ReviewFlag.MULTIPLE_RELATIONS) if f in flags]
+    if complex_hit:
+        out.append((complex_hit, 3))
+    return [
+        Match(
+            row=None,
+            reasons=[*reasons, "属于行政处罚法第五十八条规定应当进行法制审核的情形"],
+            citation=_penalty_review_citation(paragraph=1, item=item),
+        )
+        for reasons, item in out
+    ]
+
+
+def _catalog_matches(
+    agency, *, act_type, penalty_kinds: set, fine, party_type, hearing_held: bool, flags: set, on
+) -> list[Match]:
     version = published_version(agency, Kind.MAJOR_REVIEW, on)
     if version is None:
         return []
-    penalty_kinds = set(penalty_kinds or ())
-    flags = set(flags or ())
-    fine = Decimal(fine_amount) if fine_amount is not None else None
     fallback = _penalty_review_citation() if act_type == ActType.PENALTY else None
     matches = []
     for row in version.items().prefetch_related("citations__law"):
@@ -673,38 +810,45 @@ def evaluate_major_review(
     return matches
 
 
-def _penalty_review_citation():
+def _penalty_review_citation(paragraph: int = 0, item: int = 0):
     from zhifa.laws.services import cite
 
-    return cite("administrative-penalty-law", 58)
+    return cite(PENALTY_LAW, 58, paragraph, item)
 
 
 def _yuan(amount: Decimal) -> str:
     return format(amount.normalize(), "f") if amount == amount.to_integral() else str(amount)
 
 
-def large_amount_threshold(sector: str, jurisdiction, on: dt.date | None = None) -> ThresholdItem | None:
-    """The 较大数额 standard (行政处罚法第六十三条) for `sector` in `jurisdiction` on `on`.
+def large_amount_threshold(
+    sector: str, jurisdiction, on: dt.date | None = None, *, queryset=None
+) -> ThresholdItem | None:
+    """The 较大数额 standard (行政处罚法第六十三条) for `sector` in `jurisdiction` on `on` (default today).
 
-    Looks in the current published threshold lists, at the jurisdiction itself and then up its tree (nearest
-    first); at one level the row with the latest 施行日期 ≤ on (and not yet expired) wins.
+    Only rows of list versions in force on `on` count (published, valid_from ≤ on < valid_to, as in
+    published_version): a version published ahead of its date changes nothing before that date. Looks at the
+    jurisdiction itself and then up its tree (nearest first); at one level the row with the latest 施行日期 ≤ on
+    (and not yet expired) wins. `queryset` narrows the rows (the API passes ThresholdItem.objects.visible_to(user)).
     """
     on = on or timezone.localdate()
     chain = jurisdiction.ancestors()
     depth = {j.pk: len(j.path) for j in chain}
     rows = (
-        ThresholdItem.objects.filter(
-            version__status=ListVersion.Status.PUBLISHED,
+        (queryset if queryset is not None else ThresholdItem.objects.all())
+        .filter(
+            version__status__in=ListVersion.PUBLIC,
+            version__valid_from__lte=on,
             sector=sector,
             jurisdiction__in=chain,
             valid_from__lte=on,
         )
+        .filter(Q(version__valid_to__isnull=True) | Q(version__valid_to__gt=on))
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
         .select_related("jurisdiction", "version")
     )
     best = sorted(
         rows,
-        key=lambda r: (depth[r.jurisdiction_id], r.valid_from, r.version.published_at or timezone.now()),
+        key=lambda r: (depth[r.jurisdiction_id], r.valid_from, r.version.valid_from, r.version.number),
         reverse=True,
     )
     return best[0] if best else None

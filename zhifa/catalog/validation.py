@@ -12,7 +12,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.db.backends.base.operations import BaseDatabaseOperations
+
 from zhifa.catalog.columns import Column
+from zhifa.core.errors import DomainError
 from zhifa.laws.models import Article, Citation, Law
 from zhifa.laws.parsing import cn_to_int
 
@@ -27,7 +30,7 @@ FALSE_WORDS = {"否", "不", "无", "", "0", "false", "no", "n", "×"}
 
 @dataclass(frozen=True)
 class CitationRef:
-    law_id: int
+    law_code: str
     article: int
     paragraph: int = 0
     item: int = 0
@@ -38,6 +41,9 @@ class CleanRow:
     values: dict = field(default_factory=dict)
     citations: list[CitationRef] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column header, reason)
+    resolved: list[Citation] = field(
+        default_factory=list
+    )  # laws.Citation rows of `citations` (services._clean)
 
 
 class LawIndex:
@@ -82,19 +88,24 @@ def parse_citations(text: str, laws: LawIndex) -> tuple[list[CitationRef], list[
             if not laws.has_article(law, number):
                 errors.append(f"《{law.name}》没有{m.group(0)[: m.group(0).index('条') + 1]}")
                 continue
-            ref = CitationRef(law.pk, number, paragraph, item)
+            ref = CitationRef(law.code, number, paragraph, item)
             if ref not in refs:
                 refs.append(ref)
     return refs, errors
 
 
-def citations_for(refs: list[CitationRef]) -> list[Citation]:
-    return [
-        Citation.objects.get_or_create(
-            law_id=r.law_id, article_number=r.article, paragraph=r.paragraph, item=r.item
-        )[0]
-        for r in refs
-    ]
+def citations_for(refs: list[CitationRef]) -> tuple[list[Citation], list[str]]:
+    """The laws.Citation rows of `refs` (through zhifa.laws.services.cite), and the refusals as Chinese reasons."""
+    from zhifa.laws.services import cite
+
+    citations: list[Citation] = []
+    errors: list[str] = []
+    for ref in refs:
+        try:
+            citations.append(cite(ref.law_code, ref.article, ref.paragraph, ref.item))
+        except DomainError as exc:
+            errors.append(exc.message)
+    return citations, errors
 
 
 def _is_blank(value) -> bool:
@@ -179,6 +190,16 @@ def clean_row(model, raw: dict, *, laws: LawIndex, agency=None, partial: bool = 
     return row
 
 
+def int_range(model, column: Column) -> tuple[int, int]:
+    """The values an integer column accepts: what the field's column holds on every supported database (the
+    portable ranges; SQLite itself would store 64 bits and PostgreSQL refuse them), 序号 from 1."""
+    internal = model._meta.get_field(column.field).get_internal_type()
+    low, high = BaseDatabaseOperations.integer_field_ranges[internal]
+    if column.field == "seq":
+        low = max(low, 1)
+    return low, high
+
+
 def _empty(column: Column):
     if column.kind in ("text", "basis", "choice"):
         return ""
@@ -217,7 +238,11 @@ def _read(model, column: Column, value, row: CleanRow, laws: LawIndex, agency, J
             row.citations = refs
         return text
     if kind == "int":
-        return _parse_int(value)
+        number = _parse_int(value)
+        low, high = int_range(model, column)
+        if not low <= number <= high:
+            raise ValueError(f"应为{low}至{high}之间的整数")
+        return number
     if kind == "decimal":
         number = _parse_decimal(value)
         if number >= Decimal("1e12"):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from zhifa.catalog import services
@@ -15,11 +16,11 @@ from zhifa.catalog.excel import XLSX_CONTENT_TYPE
 from zhifa.catalog.models import ITEM_MODELS, CatalogList, Kind, ListVersion
 from zhifa.catalog.validation import display_value
 from zhifa.core.errors import DomainError, NotFound
-from zhifa.core.roles import Role
-from zhifa.core.scoping import get_visible, user_role
+from zhifa.core.scoping import get_visible
 from zhifa.ledger.models import Event
 
-MAX_UPLOAD = 10 * 1024 * 1024
+# Multipart overhead allowed on top of the file itself before the request is refused unread.
+UPLOAD_SLACK = 64 * 1024
 
 EVENT_LABELS = {
     "catalog.version_created": "创建版本",
@@ -33,7 +34,6 @@ EVENT_LABELS = {
     "catalog.version_returned": "退回修改",
     "catalog.version_published": "发布",
     "catalog.version_superseded": "被新版本替代",
-    "access.denied": "无权访问（已记录）",
 }
 
 
@@ -49,8 +49,20 @@ def _visible_version(request, pk: int) -> ListVersion:
         raise Http404(exc.message) from exc
 
 
-def _can_draft(user) -> bool:
-    return user_role(user) in (Role.OFFICER, Role.HEAD) and bool(getattr(user, "agency_id", None))
+def _effective_date(text: str) -> dt.date | None:
+    """The 施行日期 field: empty means today; anything but a real YYYY-MM-DD date is a form error."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise DomainError(
+            f"施行日期“{text}”不是有效日期，请按“年-月-日”（如 2025-03-01）填写一个存在的日期。",
+            code="catalog_invalid_date",
+        ) from exc
 
 
 @login_required
@@ -68,7 +80,7 @@ def index(request):
     return render(
         request,
         "catalog/index.html",
-        {"rows": rows, "kinds": Kind.choices, "can_draft": _can_draft(request.user)},
+        {"rows": rows, "kinds": Kind.choices, "can_draft": services.may_create(request.user)},
     )
 
 
@@ -76,12 +88,12 @@ def index(request):
 @require_POST
 def create_draft(request):
     kind = request.POST.get("kind", "")
-    if not _can_draft(request.user):
-        messages.error(request, "只有执法人员或机关负责人可以新建清单草稿。")
-        return redirect("catalog:index")
     try:
         version = services.create_draft(
-            request.user, request.user.agency, kind, change_reason=request.POST.get("change_reason", "")
+            request.user,
+            getattr(request.user, "agency", None),
+            kind,
+            change_reason=request.POST.get("change_reason", ""),
         )
     except DomainError as exc:
         messages.error(request, str(exc))
@@ -103,21 +115,20 @@ def list_detail(request, pk: int):
 
 def _table(version: ListVersion):
     model = version.item_model
-    related = [c.field for c in model.COLUMNS if c.kind == "jurisdiction"]
-    items = version.items().select_related(*related)
+    items = version.items().select_related(*model.related_fields())
     return [
         {"item": item, "cells": [display_value(c, getattr(item, c.field)) for c in model.COLUMNS]}
         for item in items
     ]
 
 
-def _allowed(user, version: ListVersion, action: str) -> bool:
-    return ListVersion.objects.filter(pk=version.pk).editable_by(user, action).exists()
-
-
 def _version_context(request, version: ListVersion, **extra) -> dict:
-    history = Event.objects.filter(subject_type="catalog.listversion", subject_id=str(version.pk)).order_by(
-        "index"
+    # The version's own steps; refused attempts (access.denied, naming people of other agencies) stay on the
+    # ledger for the supervisors but are not part of the version's history.
+    history = (
+        Event.objects.filter(subject_type="catalog.listversion", subject_id=str(version.pk))
+        .exclude(event_type="access.denied")
+        .order_by("index")
     )
     status = ListVersion.Status
     ctx = {
@@ -129,10 +140,10 @@ def _version_context(request, version: ListVersion, **extra) -> dict:
             {"event": e, "label": EVENT_LABELS.get(e.event_type, e.event_type), "data": e.data}
             for e in history
         ],
-        "can_edit": version.is_editable and _allowed(request.user, version, "edit"),
-        "can_submit": version.is_editable and _allowed(request.user, version, "submit"),
-        "can_review": version.status == status.SUBMITTED and _allowed(request.user, version, "review"),
-        "can_publish": version.status == status.APPROVED and _allowed(request.user, version, "publish"),
+        "can_edit": version.is_editable and services.may(request.user, version, "edit"),
+        "can_submit": version.is_editable and services.may(request.user, version, "submit"),
+        "can_review": version.status == status.SUBMITTED and services.may(request.user, version, "review"),
+        "can_publish": version.status == status.APPROVED and services.may(request.user, version, "publish"),
         "needs_reason": version.number > 1,
         "revisions": ListVersion.objects.visible_to(request.user).filter(based_on=version),
     }
@@ -165,7 +176,7 @@ def version_action(request, pk: int, action: str):
             services.return_for_revision(request.user, version, opinion=post.get("opinion", ""))
             done = "已退回修改。"
         elif action == "publish":
-            effective = parse_date(post.get("effective_from") or "") if post.get("effective_from") else None
+            effective = _effective_date(post.get("effective_from", ""))
             services.publish(request.user, version, effective_from=effective)
             done = "已发布。"
         else:
@@ -181,15 +192,16 @@ def version_action(request, pk: int, action: str):
 @require_POST
 def import_excel(request, pk: int):
     version = _visible_version(request, pk)
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, "请选择要导入的Excel文件。")
-        return redirect("catalog:version", pk=pk)
-    if upload.size > MAX_UPLOAD:
-        messages.error(request, "文件超过10MB。")
-        return redirect("catalog:version", pk=pk)
     try:
-        result = services.import_excel(request.user, version, upload.read(), filename=upload.name)
+        # A request announcing a larger body is refused before its multipart body is parsed.
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if length.isdigit():
+            services.check_upload_size(max(0, int(length) - UPLOAD_SLACK))
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "请选择要导入的Excel文件。")
+            return redirect("catalog:version", pk=pk)
+        result = services.import_excel(request.user, version, upload, filename=upload.name)
     except DomainError as exc:
         ctx = _version_context(
             request, version, import_error=exc.message, import_rows=(exc.details or {}).get("rows", [])

@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 PERIODIC = [
     ("zhifa.registry.tasks.check_certificates", 24 * 3600),
     ("zhifa.deadlines.tasks.check_calendar_coverage_task", 24 * 3600),
+    ("zhifa.catalog.tasks.supersede_due_task", 24 * 3600),
 ]
 
 

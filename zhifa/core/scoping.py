@@ -118,17 +118,39 @@ def get_visible(queryset_or_model, user, *, channel: str = "", **lookup):
     raise NotFound("未找到该记录，或您无权查看。", code="not_found")
 
 
-def require_editable(user, obj, action: str = "change", *, channel: str = "") -> None:
-    """Raise PermissionDenied (and record it) unless `user` may perform `action` on `obj`."""
+def require_editable(
+    user,
+    obj,
+    action: str = "change",
+    *,
+    channel: str = "",
+    message: str = "",
+    code: str = "",
+    citation: str = "",
+    admin_override: bool = True,
+) -> None:
+    """Raise PermissionDenied (and record it) unless `user` may perform `action` on `obj`.
+
+    `message`, `code` and `citation` replace the generic refusal. With `admin_override=False` the administrator
+    (and any superuser) gets no bypass: only a role listed in `scope_edit_roles[action]`, within its territory,
+    may act (e.g. the legal review of the owning agency, which no administrator may stand in for).
+    """
     model = type(obj)
-    if model._default_manager.filter(pk=obj.pk).filter(editable_q(model, user, action)).exists():
+    role_ok = admin_override or user_role(user) in getattr(model, "scope_edit_roles", {}).get(action, ())
+    if role_ok and model._default_manager.filter(pk=obj.pk).filter(editable_q(model, user, action)).exists():
         return
     record_denied(user, model, {"pk": obj.pk}, action, channel)
-    raise PermissionDenied("您无权执行此操作。", code="permission_denied")
+    raise PermissionDenied(
+        message or "您无权执行此操作。", code=code or "permission_denied", citation=citation
+    )
 
 
-def require_can_create(user, model, agency, *, channel: str = "") -> None:
-    """Raise PermissionDenied (and record it) unless `user` may create a `model` row owned by `agency`."""
+def require_can_create(
+    user, model, agency, *, channel: str = "", message: str = "", code: str = "", citation: str = ""
+) -> None:
+    """Raise PermissionDenied (and record it) unless `user` may create a `model` row owned by `agency`.
+
+    `message`, `code` and `citation` replace the generic refusal."""
     role = user_role(user)
     allowed = getattr(model, "scope_edit_roles", {}).get("create", ())
     if role == Role.ADMIN:
@@ -142,4 +164,6 @@ def require_can_create(user, model, agency, *, channel: str = "") -> None:
         ):
             return
     record_denied(user, model, {"agency": agency.pk}, "create", channel)
-    raise PermissionDenied("您无权在该机关下新增此类记录。", code="permission_denied")
+    raise PermissionDenied(
+        message or "您无权在该机关下新增此类记录。", code=code or "permission_denied", citation=citation
+    )

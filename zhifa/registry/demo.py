@@ -239,20 +239,31 @@ def load(today: dt.date | None = None) -> dict:
                 )
 
     # One account per role. The officer accounts are linked to officers with valid certificates.
-    def valid_officer(short: str, *, qualified: bool | None = None, skip: int = 0) -> Officer:
-        candidates = [o for o in officers_by_agency[short] if o.valid_certificate(today)]
+    used: set[int] = set()
+
+    def valid_officer(short: str, *, qualified: bool | None = None) -> Officer:
+        """The next officer of the agency with a valid certificate not yet linked to an account."""
+        candidates = [o for o in officers_by_agency[short] if o.pk not in used and o.valid_certificate(today)]
         if qualified is not None:
             candidates = [o for o in candidates if o.legal_qualification == qualified]
-        return candidates[skip]
+        used.add(candidates[0].pk)
+        return candidates[0]
 
-    market, env = agencies["昌市监"], agencies["昌环"]
+    market, env, housing, justice = agencies["昌市监"], agencies["昌环"], agencies["昌建"], agencies["昌司"]
     accounts = [
         ("officer", Role.OFFICER, market, valid_officer("昌市监", qualified=False)),
-        ("officer2", Role.OFFICER, market, valid_officer("昌市监", qualified=False, skip=1)),
-        ("officer_env", Role.OFFICER, env, valid_officer("昌环")),
+        ("officer2", Role.OFFICER, market, valid_officer("昌市监", qualified=False)),
         ("reviewer", Role.REVIEWER, market, valid_officer("昌市监", qualified=True)),
-        ("head", Role.HEAD, market, valid_officer("昌市监", skip=5)),
-        ("head_env", Role.HEAD, env, valid_officer("昌环", skip=1)),
+        ("head", Role.HEAD, market, valid_officer("昌市监")),
+        ("officer_env", Role.OFFICER, env, valid_officer("昌环")),
+        ("reviewer_env", Role.REVIEWER, env, valid_officer("昌环")),
+        ("head_env", Role.HEAD, env, valid_officer("昌环")),
+        ("officer_jian", Role.OFFICER, housing, valid_officer("昌建")),
+        ("reviewer_jian", Role.REVIEWER, housing, valid_officer("昌建")),
+        ("head_jian", Role.HEAD, housing, valid_officer("昌建")),
+        ("officer_sfj", Role.OFFICER, justice, valid_officer("昌司")),
+        ("reviewer_sfj", Role.REVIEWER, justice, valid_officer("昌司")),
+        ("head_sfj", Role.HEAD, justice, valid_officer("昌司")),
     ]
     for username, role, agency, officer in accounts:
         services.create_user(
@@ -272,6 +283,20 @@ def load(today: dt.date | None = None) -> dict:
         agency=agencies["昌司"],
         user=admin,
     )
+    # The prefecture's Justice Bureau keeps the prefecture's 较大数额 standards: staff to draft, review, publish.
+    for username, role, display_name in [
+        ("officer_zsfj", Role.OFFICER, "州司法局行政执法协调监督科"),
+        ("reviewer_zsfj", Role.REVIEWER, "州司法局法制审核"),
+        ("head_zsfj", Role.HEAD, "州司法局负责人"),
+    ]:
+        services.create_user(
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            display_name=display_name,
+            agency=prefecture_justice,
+            user=admin,
+        )
     services.create_user(
         username="supervisor_zhou",
         password=DEMO_PASSWORD,
@@ -302,10 +327,11 @@ def _result() -> dict:
 ACCOUNT_NOTES = [
     ("officer", "执法人员 · 昌吉市市场监督管理局"),
     ("officer2", "执法人员 · 昌吉市市场监督管理局"),
-    ("officer_env", "执法人员 · 州生态环境局昌吉市分局"),
     ("reviewer", "法制审核人员 · 昌吉市市场监督管理局（具有法律职业资格）"),
     ("head", "执法机关负责人 · 昌吉市市场监督管理局"),
-    ("head_env", "执法机关负责人 · 州生态环境局昌吉市分局"),
+    ("officer_env", "执法人员 · 州生态环境局昌吉市分局（另有 reviewer_env、head_env）"),
+    ("officer_jian", "执法人员 · 昌吉市住房和城乡建设局（另有 reviewer_jian、head_jian）"),
+    ("head_sfj", "执法机关负责人 · 昌吉市司法局（另有 officer_sfj、reviewer_sfj）"),
     ("supervisor", "司法局监督人员 · 昌吉市司法局（昌吉市全域）"),
     ("supervisor_zhou", "司法局监督人员 · 昌吉州司法局（全州）"),
     ("admin", "系统管理员（/admin/）"),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from openpyxl import Workbook
 
 from zhifa.catalog import services
+from zhifa.catalog.models import ListVersion
 
 POWER_ROW = {
     "权力类型": "行政处罚",
@@ -21,6 +23,14 @@ def publish_through(version, officer, reviewer, head, *, reason=None, effective_
     services.submit(officer, version, change_reason=reason)
     services.approve(reviewer, version, opinion="同意发布。")
     return services.publish(head, version, effective_from=effective_from)
+
+
+def backdate(version, valid_from: dt.date) -> ListVersion:
+    """Given state only: a version that has been in force since `valid_from` (publish() refuses past dates, so a
+    list in force for years is set up by dating its row directly, as the history of a real deployment would be)."""
+    ListVersion.objects.filter(pk=version.pk).update(valid_from=valid_from)
+    version.refresh_from_db()
+    return version
 
 
 def xlsx(headers, rows, title=None) -> bytes:

@@ -1,9 +1,11 @@
 """The catalog API: visibility of drafts, the workflow, the import error report."""
 
+import datetime as dt
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from zhifa.api.auth import issue_token
@@ -135,13 +137,19 @@ def test_workflow_through_the_api(client, officer_a, reviewer_a, head_a, agency_
     )
     r = client.post(
         f"{BASE}/versions/{v['id']}/publish",
-        {"effective_from": "2025-03-01"},
+        {"effective_from": "2020-03-01"},
         "application/json",
         **bearer(head_a),
     )
-    assert (
-        r.status_code == 200 and r.json()["status"] == "published" and r.json()["valid_from"] == "2025-03-01"
+    assert r.status_code == 400 and r.json()["error"]["code"] == "catalog_effective_in_past"
+    start = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    r = client.post(
+        f"{BASE}/versions/{v['id']}/publish",
+        {"effective_from": start},
+        "application/json",
+        **bearer(head_a),
     )
+    assert r.status_code == 200 and r.json()["status"] == "published" and r.json()["valid_from"] == start
     # export is public now, with the real headers
     wb = load_workbook(io.BytesIO(client.get(f"{BASE}/versions/{v['id']}/export").content))
     assert [c.value for c in wb.active[2]][:5] == ["序号", "执法事项", "记录方式", "记录人", "记录过程"]

@@ -1,7 +1,10 @@
 """Console pages: visibility, the workflow buttons, the import error report, the home sections."""
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from zhifa.catalog import services
 from zhifa.catalog.console import home_sections
@@ -48,9 +51,10 @@ def test_workflow_through_the_console(client, draft_a, officer_a, reviewer_a, he
     assert "审核通过" in client.get(url).content.decode()
     client.post(url + "approve/", {"opinion": "同意发布。"})
     client.force_login(head_a)
-    client.post(url + "publish/", {"effective_from": "2025-02-01"})
+    start = (timezone.localdate() + dt.timedelta(days=5)).isoformat()
+    client.post(url + "publish/", {"effective_from": start})
     draft_a.refresh_from_db()
-    assert draft_a.status == ListVersion.Status.PUBLISHED and str(draft_a.valid_from) == "2025-02-01"
+    assert draft_a.status == ListVersion.Status.PUBLISHED and str(draft_a.valid_from) == start
     history = client.get(url).content.decode()
     for label in ("创建版本", "提交法制审核", "法制审核通过", "发布", "同意发布。"):
         assert label in history

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from zhifa.catalog import services
 from zhifa.catalog.models import Kind, PartyType
-from zhifa.catalog.tests.helpers import publish_through
+from zhifa.catalog.tests.helpers import backdate, publish_through
 from zhifa.core.errors import ValidationFailed
 from zhifa.core.roles import Role
 from zhifa.registry.models import Agency, User
@@ -44,7 +44,7 @@ def catalog(officer_a, reviewer_a, head_a, agency_a):
     version = services.create_draft(officer_a, agency_a, Kind.MAJOR_REVIEW)
     for row in (FINE_ROW, REVOKE_ROW, FLAG_ROW, TEXT_ROW):
         services.add_item(officer_a, version, row)
-    return publish_through(version, officer_a, reviewer_a, head_a, effective_from=dt.date(2024, 1, 1))
+    return backdate(publish_through(version, officer_a, reviewer_a, head_a), dt.date(2024, 1, 1))
 
 
 def evaluate(agency, **kw):
@@ -79,7 +79,7 @@ def test_penalty_kinds_flags_and_row_citation(catalog, agency_a):
     assert [m.row.seq for m in hit] == [2]
     assert str(hit[0].citation) == "《行政处罚法》第五十八条第一款第（二）项"
     flagged = evaluate(agency_a, act_type="coercion", flags=["public_interest"])
-    assert [m.row.seq for m in flagged] == [3]
+    assert [m.row.seq for m in flagged] == [3]  # not a penalty: no statutory case of 第五十八条 is added
     # a text-only row never matches; another act type does not match act-type rows
     assert evaluate(agency_a, act_type="license", penalty_kinds=["revoke_licence"]) == []
 
@@ -128,7 +128,7 @@ def thresholds(tree, justice, agency_a):
                 "设定依据": basis,
             },
         )
-    publish_through(version, officer, reviewer, head)
+    backdate(publish_through(version, officer, reviewer, head), dt.date(2010, 1, 1))
     regional = Agency.objects.create(
         name="新疆维吾尔自治区市场监督管理局",
         short_name="新市监",
@@ -151,7 +151,7 @@ def thresholds(tree, justice, agency_a):
             "设定依据": basis,
         },
     )
-    publish_through(v, r_off, r_rev, r_head)
+    backdate(publish_through(v, r_off, r_rev, r_head), dt.date(2010, 1, 1))
     return tree
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from zhifa.catalog import services
 from zhifa.catalog.models import CatalogList, Kind, ListVersion, PowerItem
@@ -31,7 +32,8 @@ def test_happy_path_is_on_the_ledger(draft_a, officer_a, reviewer_a, head_a):
     # when it goes through review and publication
     services.submit(officer_a, draft_a)
     services.approve(reviewer_a, draft_a, opinion="经审核，事项及依据准确，同意发布。")
-    services.publish(head_a, draft_a, effective_from=dt.date(2025, 1, 1))
+    today = timezone.localdate()
+    services.publish(head_a, draft_a, effective_from=today)
     # then it is the current version, with who did what
     draft_a.refresh_from_db()
     assert draft_a.status == ListVersion.Status.PUBLISHED
@@ -42,7 +44,7 @@ def test_happy_path_is_on_the_ledger(draft_a, officer_a, reviewer_a, head_a):
         head_a,
     )
     assert draft_a.review_opinion.startswith("经审核")
-    assert draft_a.valid_from == dt.date(2025, 1, 1)
+    assert draft_a.valid_from == today
     assert events_of(draft_a) == [
         "catalog.version_created",
         "catalog.item_added",
@@ -74,25 +76,28 @@ def test_new_version_copies_items_and_supersedes_the_old_one(
         services.submit(officer_a, v2)
     assert exc.value.code == "catalog_change_reason_required"
     assert "118号" in exc.value.citation
-    # when it is published with a reason
+    # when it is published with a reason, to take effect in 100 days
+    start = timezone.localdate() + dt.timedelta(days=100)
     publish_through(
-        v2,
-        officer_a,
-        reviewer_a,
-        head_a,
-        reason="《食品安全法》修正，调整处罚依据",
-        effective_from=dt.date(2030, 1, 1),
+        v2, officer_a, reviewer_a, head_a, reason="《食品安全法》修正，调整处罚依据", effective_from=start
     )
-    # then the old version is superseded, still readable, valid until the new one starts
+    # then the old version stays in force until the new one starts, and is still readable
     published_a.refresh_from_db()
-    assert published_a.status == ListVersion.Status.SUPERSEDED
-    assert published_a.valid_to == dt.date(2030, 1, 1)
+    assert published_a.status == ListVersion.Status.PUBLISHED
+    assert published_a.valid_to == start
     assert PowerItem.objects.filter(version=published_a).count() == 1
     assert CatalogList.objects.get(pk=v2.catalog_list_id).current_version == v2
-    assert "catalog.version_superseded" in events_of(published_a)
+    assert "catalog.version_superseded" not in events_of(published_a)
     # and the version in force depends on the date
-    assert services.published_version(agency_a, Kind.POWER, dt.date(2029, 12, 31)) == published_a
-    assert services.published_version(agency_a, Kind.POWER, dt.date(2030, 1, 1)) == v2
+    assert services.published_version(agency_a, Kind.POWER) == published_a
+    assert services.published_version(agency_a, Kind.POWER, start - dt.timedelta(days=1)) == published_a
+    assert services.published_version(agency_a, Kind.POWER, start) == v2
+    # when the day comes, the daily job marks the old version superseded (once)
+    assert services.supersede_due(start - dt.timedelta(days=1)) == 0
+    assert services.supersede_due(start) == 1 and services.supersede_due(start) == 0
+    published_a.refresh_from_db()
+    assert published_a.status == ListVersion.Status.SUPERSEDED
+    assert events_of(published_a)[-1] == "catalog.version_superseded"
 
 
 def test_only_one_open_version(draft_a, officer_a, agency_a):

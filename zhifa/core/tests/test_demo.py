@@ -1,10 +1,13 @@
 """`zhifa demo` builds the whole synthetic Changji data set, idempotently."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from zhifa.catalog.models import ListVersion
+from zhifa.catalog.services import is_large_amount
 from zhifa.core.models import Alert
 from zhifa.deadlines.services import missing_years
 from zhifa.registry.models import Agency, Certificate, Officer, User
@@ -34,6 +37,16 @@ def test_demo_data(capsys):
     # published lists and one draft waiting for review
     assert ListVersion.objects.filter(status="published").exists()
     assert ListVersion.objects.filter(status="submitted").exists()
+    # every list of the demo agencies is reviewed and published by that agency's own staff, including the
+    # Justice Bureaus' 较大数额 tables: 市场监管 in 昌吉市 reaches the standard at 10,000元 for a natural person
+    assert ListVersion.objects.filter(status="published", catalog_list__kind="large_amount").count() == 2
+    city = Agency.objects.get(short_name="昌市监").jurisdiction
+    assert is_large_amount(
+        sector="市场监管", jurisdiction=city, amount=Decimal("10000"), party_type="natural"
+    )
+    assert not is_large_amount(
+        sector="市场监管", jurisdiction=city, amount=Decimal("9999"), party_type="natural"
+    )
     # the alerts a supervisor should see: expiring certificates, and (late 2026) 2027 missing from the calendar
     supervisor = User.objects.get(username="supervisor")
     kinds = set(Alert.objects.visible_to(supervisor).open().values_list("kind", flat=True))
