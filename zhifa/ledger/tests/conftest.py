@@ -1,0 +1,34 @@
+import pytest
+from django.db import connection
+
+from zhifa.ledger.services import SYSTEM, Actor, append_many
+
+
+def drop_append_only_triggers(table: str) -> None:
+    """What an attacker with DDL rights does first (inside the test's transaction, so it is rolled back)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"DROP TRIGGER {table}_no_update")
+            cursor.execute(f"DROP TRIGGER {table}_no_delete")
+        else:
+            cursor.execute(f"DROP TRIGGER {table}_append_only ON {table}")
+
+
+@pytest.fixture
+def events(db):
+    """Twelve events from two actors on top of whatever the migrations seeded."""
+    officer = Actor(id=7, name="张三", role="officer", agency_id=3)
+    first = append_many(
+        [("test.created", ("test.thing", i), {"n": i, "名称": f"事项{i}"}, 100 + i) for i in range(6)],
+        actor=officer,
+    )
+    second = append_many(
+        [("test.checked", ("test.thing", i), {"ok": True}, None) for i in range(6)], actor=SYSTEM
+    )
+    return first + second
+
+
+@pytest.fixture
+def key_path(tmp_path, settings):
+    settings.ZHIFA_LEDGER_KEY_PATH = tmp_path / "keys" / "platform.pem"
+    return settings.ZHIFA_LEDGER_KEY_PATH

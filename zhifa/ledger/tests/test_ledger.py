@@ -1,0 +1,414 @@
+"""Appending, the append-only triggers, checkpoints and `zhifa verify` on the real database."""
+
+import datetime as dt
+import json
+import stat
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from zhifa.ledger import hashing, merkle, signing
+from zhifa.ledger.models import Checkpoint, Event, LedgerHead
+from zhifa.ledger.services import (
+    CHECKPOINT_EVENT,
+    SYSTEM,
+    Actor,
+    append,
+    consistency_proof,
+    create_checkpoint,
+    inclusion_proof,
+    latest_checkpoint,
+    log_size,
+    tree_root,
+)
+from zhifa.ledger.tests.conftest import drop_append_only_triggers
+from zhifa.ledger.verify import FILE_CHECKERS, Problem, register_file_checker, verify
+
+pytestmark = pytest.mark.django_db
+
+
+def sql(statement, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def run_verify():
+    """call_command('verify'): (exit code, message)."""
+    try:
+        call_command("verify")
+    except CommandError as exc:
+        return exc.returncode, str(exc)
+    return 0, ""
+
+
+# --- appending -------------------------------------------------------------------------------------------------
+
+
+def test_append_numbers_gaplessly_and_hashes_every_column(events):
+    size = log_size()
+    indexes = list(Event.objects.values_list("index", flat=True))
+    assert indexes == list(range(size))
+    assert LedgerHead.objects.get().size == size
+    event = Event.objects.get(index=events[0].index)
+    # the stored leaf hash is the hash of the entry rebuilt from the row as the database returns it
+    assert bytes(event.leaf_hash) == event.compute_leaf_hash()
+    entry = event.entry()
+    assert entry[0] == event.index
+    assert entry[1:4] == [7, 3, 100]
+    assert entry[5:11] == ["张三", "officer", "test.created", "test.thing", "0", hashing.default_algorithm()]
+    assert entry[11] == {"n": 0, "名称": "事项0"}
+    assert event.hash_alg == ("sm3" if hashing.sm3_available() else "sha256")
+
+
+def test_entry_encoding_is_injective_across_columns():
+    # given two events whose columns differ only in where a character sits
+    a = hashing.entry_text(1, "2026-01-01 00:00:00.000000", None, "张三", "officer", None, "t", "s", "1", None,
+                           "sm3", "{}")  # fmt: skip
+    b = hashing.entry_text(1, "2026-01-01 00:00:00.000000", None, "张三o", "fficer", None, "t", "s", "1", None,
+                           "sm3", "{}")  # fmt: skip
+    c = hashing.entry_text(1, "2026-01-01 00:00:00.000000", "null", "张三", "officer", None, "t", "s", "1", None,
+                           "sm3", "{}")  # fmt: skip
+    assert len({a, b, c}) == 3
+    assert json.loads(a)[5] == "张三"
+
+
+@given(st.text(max_size=12), st.text(max_size=12), st.text(max_size=12))
+def test_entry_is_json_that_decodes_to_the_columns(name, role, subject):
+    text = hashing.entry_text(5, "2026-01-01 00:00:00.000001", 1, name, role, 2, "x.y", "s", subject, 9, "sm3",
+                              '{"a":1}')  # fmt: skip
+    assert json.loads(text) == [5, 1, 2, 9, "2026-01-01 00:00:00.000001", name, role, "x.y", "s", subject, "sm3",
+                                {"a": 1}]  # fmt: skip
+
+
+def test_time_text_is_utc_with_microseconds():
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    assert hashing.time_text(dt.datetime(2026, 10, 1, 8, 0, tzinfo=shanghai)) == "2026-10-01 00:00:00.000000"
+
+
+def test_append_joins_the_callers_transaction(db):
+    before = log_size()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        append("test.rolled_back", actor=SYSTEM, subject=("test.thing", 1), payload={})
+        raise RuntimeError("the change it records failed")
+    assert log_size() == before
+    assert not Event.objects.filter(event_type="test.rolled_back").exists()
+
+
+def test_float_payloads_are_refused(db):
+    with pytest.raises(TypeError):
+        append("test.float", actor=SYSTEM, subject=("test.thing", 1), payload={"amount": 1.5})
+
+
+def test_actor_snapshot(django_user_model):
+    user = django_user_model.objects.create_user(
+        "li4", password="x" * 12, display_name="李四", role="reviewer"
+    )
+    actor = Actor.from_user(user)
+    assert (actor.id, actor.name, actor.role) == (user.pk, "李四", "reviewer")
+
+
+# --- append-only in the database -------------------------------------------------------------------------------
+
+
+def test_update_and_delete_on_events_are_refused_by_the_database(events):
+    index = events[0].index
+    with pytest.raises(DatabaseError), transaction.atomic():
+        sql('UPDATE ledger_event SET payload = %s WHERE "index" = %s', ['{"n":999}', index])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        sql('DELETE FROM ledger_event WHERE "index" = %s', [index])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Event.objects.filter(index=index).delete()
+    assert Event.objects.get(index=index).payload == events[0].payload
+
+
+def test_update_and_delete_on_checkpoints_are_refused(events, key_path):
+    checkpoint = create_checkpoint()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        sql("UPDATE ledger_checkpoint SET tree_size = tree_size + 1 WHERE id = %s", [checkpoint.pk])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        sql("DELETE FROM ledger_checkpoint WHERE id = %s", [checkpoint.pk])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE is a PostgreSQL statement")
+def test_truncate_is_refused_on_postgresql(events):
+    with pytest.raises(DatabaseError), transaction.atomic():
+        sql("TRUNCATE ledger_event")
+
+
+# --- verify ----------------------------------------------------------------------------------------------------
+
+
+def test_verify_passes_on_an_intact_log(events, key_path):
+    create_checkpoint()
+    append("test.after", actor=SYSTEM, subject=("test.thing", 1), payload={})
+    assert run_verify() == (0, "")
+    report = verify()
+    assert report.ok and report.events == log_size() and report.checkpoints == 1
+
+
+def test_one_changed_payload_byte_is_named_by_verify(events, key_path):
+    # given a signed log, and an attacker who drops the trigger and changes one byte of one payload
+    create_checkpoint()
+    target = events[3]
+    drop_append_only_triggers("ledger_event")
+    forged = target.payload.replace('"n":3', '"n":4')
+    assert forged != target.payload and len(forged) == len(target.payload)
+    sql('UPDATE ledger_event SET payload = %s WHERE "index" = %s', [forged, target.index])
+    # when verify runs
+    code, message = run_verify()
+    # then it exits 1 and names that event
+    assert code == 1
+    assert f"#{target.index}" in message
+
+
+def test_a_rewrite_with_recomputed_leaf_hashes_is_caught_by_the_checkpoint(events, key_path):
+    # given a checkpoint, then an attacker who rewrites an event *and* its stored leaf hash
+    checkpoint = create_checkpoint()
+    target = events[2]
+    drop_append_only_triggers("ledger_event")
+    row = Event.objects.get(index=target.index)
+    row.actor_name = "王五"
+    sql(
+        'UPDATE ledger_event SET actor_name = %s, leaf_hash = %s WHERE "index" = %s',
+        ["王五", row.compute_leaf_hash(), target.index],
+    )
+    report = verify()
+    assert not report.ok
+    assert report.first.kind == "checkpoint" and report.first.ref == f"checkpoint {checkpoint.tree_size}"
+
+
+def test_a_deleted_event_is_detected(events, key_path):
+    drop_append_only_triggers("ledger_event")
+    sql('DELETE FROM ledger_event WHERE "index" = %s', [events[4].index])
+    code, message = run_verify()
+    assert code == 1 and f"#{events[4].index}" in message
+
+
+def test_a_deleted_tail_is_detected_by_the_head_and_the_checkpoint(events, key_path):
+    create_checkpoint()  # signs all but its own event
+    drop_append_only_triggers("ledger_event")
+    last = log_size() - 1
+    sql('DELETE FROM ledger_event WHERE "index" >= %s', [last - 3])
+    report = verify()
+    assert not report.ok
+    assert report.first.kind == "head" and report.first.ref == f"#{last - 3}"
+    assert any(p.kind == "checkpoint" for p in report.problems)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="only SQLite lets a text column hold a blob")
+def test_a_column_of_the_wrong_type_is_named(events, key_path):
+    drop_append_only_triggers("ledger_event")
+    sql("UPDATE ledger_event SET actor_name = X'E5BCA0' WHERE \"index\" = %s", [events[1].index])
+    code, message = run_verify()
+    assert code == 1 and f"#{events[1].index}" in message and "unreadable" in message
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="only SQLite lets an integer column hold text")
+def test_text_in_an_integer_column_does_not_pass_for_null(events, key_path):
+    # actor_id of the SYSTEM events is NULL; the text 'null' must not render the same
+    target = events[-1]
+    assert target.actor_id is None
+    drop_append_only_triggers("ledger_event")
+    sql("UPDATE ledger_event SET actor_id = 'null' WHERE \"index\" = %s", [target.index])
+    code, message = run_verify()
+    assert code == 1 and f"#{target.index}" in message
+
+
+def test_reordered_events_are_detected(events, key_path):
+    # swapping the indexes of two rows keeps the table gapless, but the index is inside each leaf
+    a, b = events[0].index, events[1].index
+    drop_append_only_triggers("ledger_event")
+    sql('UPDATE ledger_event SET "index" = -1 WHERE "index" = %s', [a])
+    sql('UPDATE ledger_event SET "index" = %s WHERE "index" = %s', [a, b])
+    sql('UPDATE ledger_event SET "index" = %s WHERE "index" = -1', [b])
+    code, message = run_verify()
+    assert code == 1 and f"#{a}" in message
+
+
+def test_a_forged_checkpoint_signature_is_detected(events, key_path):
+    checkpoint = create_checkpoint()
+    drop_append_only_triggers("ledger_checkpoint")
+    signature = bytearray(bytes(checkpoint.signature))
+    signature[0] ^= 1
+    sql("UPDATE ledger_checkpoint SET signature = %s WHERE id = %s", [bytes(signature), checkpoint.pk])
+    code, message = run_verify()
+    assert code == 1 and f"checkpoint {checkpoint.tree_size}" in message
+
+
+def test_a_checkpoint_signed_by_another_key_is_not_trusted(events, key_path):
+    # given an attacker who rewrites history and signs a new checkpoint with a key of their own
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    create_checkpoint()
+    rogue = Ed25519PrivateKey.generate()
+    size = log_size()
+    root = tree_root(size)
+    kid = signing.key_id(rogue.public_key())
+    now = dt.datetime.now(dt.UTC)
+    Checkpoint.objects.create(
+        tree_size=size,
+        root_hash=root,
+        alg=hashing.default_algorithm(),
+        created_at=now,
+        signature=rogue.sign(Checkpoint.make_statement(size, root, hashing.default_algorithm(), now, kid)),
+        key_id=kid,
+        public_key_pem=signing.public_pem(rogue.public_key()),
+    )
+    report = verify()
+    assert any("untrusted" in p.message and p.ref == f"checkpoint {size}" for p in report.problems)
+
+
+def test_a_deleted_checkpoint_row_is_noticed_through_its_event(events, key_path):
+    checkpoint = create_checkpoint()
+    drop_append_only_triggers("ledger_checkpoint")
+    sql("DELETE FROM ledger_checkpoint WHERE id = %s", [checkpoint.pk])
+    report = verify()
+    assert not report.ok and "checkpoint row missing" in report.first.message
+
+
+def test_registered_file_checkers_run(events, key_path, tmp_path):
+    stored = tmp_path / "evidence.bin"
+    stored.write_bytes(b"original evidence")
+    recorded = hashing.new("sm3", b"original evidence").hexdigest()
+
+    def evidence_checker():
+        if hashing.new("sm3", stored.read_bytes()).hexdigest() != recorded:
+            yield Problem("file", f"evidence {stored.name}", "文件摘要不符 / digest mismatch")
+
+    register_file_checker(evidence_checker)
+    try:
+        assert run_verify() == (0, "")
+        stored.write_bytes(b"altered evidence")
+        code, message = run_verify()
+        assert code == 1 and "evidence evidence.bin" in message
+    finally:
+        FILE_CHECKERS.remove(evidence_checker)
+
+
+# --- checkpoints and proofs --------------------------------------------------------------------------------
+
+
+def test_checkpoint_is_signed_recorded_and_idempotent(events, key_path):
+    size = log_size()
+    checkpoint = create_checkpoint()
+    assert checkpoint.tree_size == size
+    assert bytes(checkpoint.root_hash) == tree_root(size)
+    public = signing.load_public_pem(checkpoint.public_key_pem)
+    assert signing.verify_signature(public, bytes(checkpoint.signature), checkpoint.statement())
+    # its event comes right after the tree it signs
+    event = Event.objects.get(index=size)
+    assert event.event_type == CHECKPOINT_EVENT and event.data["root_hash"] == checkpoint.root_hex
+    # nothing new but its own event: no second checkpoint
+    assert create_checkpoint() == checkpoint
+    append("test.more", actor=SYSTEM, subject=("test.thing", 1), payload={})
+    second = create_checkpoint()
+    assert second.tree_size == size + 2 and latest_checkpoint() == second
+    # the second root extends the first (consistency), computed from its stored compact range
+    proof = consistency_proof(size, second.tree_size)
+    assert merkle.verify_consistency(
+        checkpoint.alg, size, second.tree_size, checkpoint.root_hash, second.root_hash, proof["path"]
+    )
+
+
+def test_platform_key_is_created_once_with_0600(key_path, db):
+    assert not key_path.exists()
+    key = signing.platform_key()
+    assert key_path.exists()
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+    assert signing.platform_key().public_key() == key.public_key()
+
+
+def test_inclusion_proofs_for_every_event_verify(events, key_path):
+    checkpoint = create_checkpoint()
+    size = checkpoint.tree_size
+    for index in range(size):
+        proof = inclusion_proof(index, size)
+        assert proof["root_hash"] == bytes(checkpoint.root_hash)
+        assert merkle.verify_inclusion(
+            checkpoint.alg, index, size, proof["leaf_hash"], proof["path"], checkpoint.root_hash
+        )
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_consistency_between_any_two_sizes(events, data):
+    size = log_size()
+    second = data.draw(st.integers(1, size))
+    first = data.draw(st.integers(1, second))
+    proof = consistency_proof(first, second)
+    assert merkle.verify_consistency(
+        proof["alg"], first, second, proof["first_root"], proof["second_root"], proof["path"]
+    )
+
+
+def test_checkpoint_task_is_enqueued_when_the_log_crosses_a_multiple(db, settings, key_path,
+                                                                      django_capture_on_commit_callbacks):  # fmt: skip
+    settings.ZHIFA_CHECKPOINT_EVERY = 5
+    size = log_size()
+    needed = 5 - size % 5
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for i in range(needed - 1):
+            append("test.fill", actor=SYSTEM, subject=("test.thing", i), payload={})
+    assert callbacks == [] and latest_checkpoint() is None
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        append("test.cross", actor=SYSTEM, subject=("test.thing", 0), payload={})
+    # the immediate task backend of the tests ran the checkpoint on commit
+    assert len(callbacks) == 1
+    assert latest_checkpoint().tree_size == size + needed
+
+
+TRICKY = [
+    '"',
+    "\\",
+    "\\u0041",
+    "\n\r\t\b\f",
+    "\x01\x1f\x7f",
+    "中文",
+    "😀",
+    "\u2028\u2029",
+    "</script>",
+    "a,b]",
+]
+
+text_without_nul = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=text_without_nul, subject=text_without_nul, value=text_without_nul)
+def test_any_text_round_trips_through_the_database_and_verifies(db, name, subject, value):
+    # the database's rendering of the entry (PostgreSQL) or Python's (SQLite) equals the one hashed at append time
+    append("test.text", actor=Actor(id=1, name=name, role=name[:32]), subject=("test.thing", subject[:64]),
+           payload={"v": value, "t": TRICKY})  # fmt: skip
+    report = verify(files=False)
+    assert report.ok, report.first
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 4, 8, 1024])
+def test_chunked_scan_merges_to_the_same_roots(events, key_path, chunk):
+    # given checkpoints at sizes that fall inside chunks and on their borders
+    create_checkpoint()
+    append_rows = [("test.more", ("test.thing", i), {"i": i}, None) for i in range(5)]
+    from zhifa.ledger.services import append_many
+
+    append_many(append_rows, actor=SYSTEM)
+    create_checkpoint()
+    append_many(append_rows, actor=SYSTEM)
+    report = verify(chunk=chunk, files=False)
+    assert report.ok, report.first
+    assert report.checkpoints == 2 and report.events == log_size()
+
+
+@pytest.mark.parametrize("chunk", [2, 4, 8])
+def test_a_hole_at_the_end_of_a_chunk_is_named(events, key_path, chunk):
+    # given a log where the last index of some chunk was deleted, with later events still present
+    hole = (events[0].index // chunk + 1) * chunk - 1
+    assert hole < log_size() - 1
+    drop_append_only_triggers("ledger_event")
+    sql('DELETE FROM ledger_event WHERE "index" = %s', [hole])
+    report = verify(chunk=chunk, files=False)
+    assert report.first.kind == "event" and report.first.ref == f"#{hole}"
