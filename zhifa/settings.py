@@ -139,6 +139,10 @@ TASKS = {
 ZHIFA_LEDGER_KEY_PATH = Path(os.environ.get("ZHIFA_LEDGER_KEY_PATH", VAR_DIR / "keys" / "ledger-ed25519.pem"))
 # A checkpoint is signed after this many new events (and by the periodic task).
 ZHIFA_CHECKPOINT_EVERY = int(os.environ.get("ZHIFA_CHECKPOINT_EVERY", "1000"))
+# Further public keys (PEM files) whose checkpoint signatures `zhifa verify` accepts, e.g. after a key rotation.
+ZHIFA_LEDGER_TRUSTED_KEYS = [
+    p for p in os.environ.get("ZHIFA_LEDGER_TRUSTED_KEYS", "").split(os.pathsep) if p
+]
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
