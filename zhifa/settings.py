@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "zhifa.core",
     "zhifa.ledger",
     "zhifa.deadlines",
+    "zhifa.files",
     # 三库
     "zhifa.laws",
     "zhifa.registry",
