@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "zhifa.laws",
     "zhifa.registry",
     "zhifa.catalog",
+    # 三平台
+    "zhifa.documents",
+    "zhifa.cases",
     # interfaces
     "zhifa.api",
 ]

@@ -16,6 +16,9 @@ urlpatterns = [
     path("console/catalog/", include("zhifa.catalog.urls")),
     path("console/deadlines/", include("zhifa.deadlines.urls")),
     path("console/ledger/", include("zhifa.ledger.urls")),
+    path("console/cases/", include("zhifa.cases.urls")),
+    path("console/documents/", include("zhifa.documents.urls")),
+    path("files/", include("zhifa.files.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

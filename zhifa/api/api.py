@@ -33,8 +33,10 @@ def not_found(request, exc):
 
 
 def _mount():
+    from zhifa.cases.api import router as cases
     from zhifa.catalog.api import router as catalog
     from zhifa.deadlines.api import router as deadlines
+    from zhifa.documents.api import router as documents
     from zhifa.laws.api import router as laws
     from zhifa.ledger.api import router as ledger
     from zhifa.registry.api import router as registry
@@ -44,6 +46,8 @@ def _mount():
     api.add_router("/catalog/", catalog, tags=["执法事项库"])
     api.add_router("/deadlines/", deadlines, tags=["期限计算"])
     api.add_router("/ledger/", ledger, tags=["全过程记录"])
+    api.add_router("/cases/", cases, tags=["办案"])
+    api.add_router("/documents/", documents, tags=["执法文书"])
 
 
 _mount()

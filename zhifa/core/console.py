@@ -33,6 +33,7 @@ PROVIDERS = [
     "zhifa.registry.console.home_sections",
     "zhifa.catalog.console.home_sections",
     "zhifa.deadlines.console.home_sections",
+    "zhifa.cases.console.home_sections",
 ]
 
 
