@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install the Debian packages zhifa needs, when they are missing. One list for `make` and for CI.
+# As root it installs them; otherwise it prints the apt-get command to run.
+set -euo pipefail
+
+packages=(
+  python3-venv      # the project's virtualenv
+  make
+  postgresql-client # psql/pg_isready: CI's PostgreSQL run
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  echo "安装系统依赖：${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "缺少系统依赖，请先执行：sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
