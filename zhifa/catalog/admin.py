@@ -4,17 +4,7 @@ every change passes review and lands on the ledger."""
 from django.contrib import admin
 
 from zhifa.catalog.models import ITEM_MODELS, CatalogList, ListVersion
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from zhifa.core.admin import ReadOnlyAdmin
 
 
 @admin.register(CatalogList)
