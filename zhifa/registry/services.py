@@ -37,6 +37,16 @@ def _actor(user) -> Actor:
     return Actor.from_user(user) if user is not None else SYSTEM
 
 
+def _require_domains_of(agency: Agency, domains: list[EnforcementDomain]) -> None:
+    """An officer or certificate covers only domains the agency holds (its 职责)."""
+    held = set(agency.domains.values_list("pk", flat=True))
+    foreign = [d.name for d in domains if d.pk not in held]
+    if foreign:
+        raise ValidationFailed(
+            f"执法领域“{'、'.join(foreign)}”不属于{agency.name}的职责。", code="domain_not_of_agency"
+        )
+
+
 def create_jurisdiction(code: str, name: str, level: int, parent: Jurisdiction | None = None, *, user=None):
     if not code.isdigit() or len(code) not in (2, 4, 6, 9, 12):
         raise ValidationFailed(
@@ -118,11 +128,7 @@ def create_officer(
     if id_number and not is_valid_id_number(id_number):
         raise ValidationFailed("身份证号码校验不通过（GB 11643）。", code="bad_id_number")
     domains = list(domains)
-    foreign = [d.name for d in domains if not agency.domains.filter(pk=d.pk).exists()]
-    if foreign:
-        raise ValidationFailed(
-            f"执法领域“{'、'.join(foreign)}”不属于{agency.name}的职责。", code="domain_not_of_agency"
-        )
+    _require_domains_of(agency, domains)
     with transaction.atomic():
         officer = Officer.objects.create(agency=agency, name=name.strip(), **fields)
         officer.domains.set(domains)
@@ -173,11 +179,7 @@ def issue_certificate(
             code="exam_required",
             citation=CERT_CITATION,
         )
-    foreign = [d.name for d in domains if not officer.agency.domains.filter(pk=d.pk).exists()]
-    if foreign:
-        raise ValidationFailed(
-            f"执法领域“{'、'.join(foreign)}”不属于{officer.agency.name}的职责。", code="domain_not_of_agency"
-        )
+    _require_domains_of(officer.agency, domains)
     with transaction.atomic():
         if Certificate.objects.filter(number=number).exists():
             raise Conflict(f"证号“{number}”已存在。", code="number_exists")
