@@ -62,7 +62,13 @@ def visible_q(model, user) -> Q:
     if user_role(user) is None:
         return public if public is not None else NOTHING
     territory = _territory_q(model, user)
-    return territory | public if public is not None else territory
+    if public is None:
+        return territory
+    if not public.children or not territory.children:
+        # An empty Q() means "every row". Django drops an empty operand from `|` (Q() | Q(x) is Q(x)), which
+        # would turn "everything" into "only x": so an empty side short-cuts to everything here.
+        return Q()
+    return territory | public
 
 
 def editable_q(model, user, action: str = "change") -> Q:

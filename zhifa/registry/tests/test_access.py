@@ -176,3 +176,13 @@ def test_openapi_document(world):
     paths = r.json()["paths"]
     assert "/api/v1/registry/officers" in paths
     assert "/api/v1/laws/" in paths
+
+
+def test_public_rows_stay_visible_to_agency_staff(world):
+    # agencies are public (事前公示): an officer sees every agency, not only their own
+    from zhifa.registry.models import Agency
+
+    visible = set(Agency.objects.visible_to(world.officer).values_list("pk", flat=True))
+    assert {world.market.pk, world.ecology.pk, world.other_market.pk} <= visible
+    r = client_for(world.officer).get(f"/api/v1/registry/agencies/{world.ecology.pk}")
+    assert r.status_code == 200
