@@ -7,6 +7,11 @@ packages=(
   python3-venv      # the project's virtualenv
   make
   postgresql-client # psql/pg_isready: CI's PostgreSQL run
+  fonts-noto-cjk    # CJK font for 文书 PDFs (WeasyPrint) and screenshots
+  libpango-1.0-0    # WeasyPrint
+  libpangoft2-1.0-0 # WeasyPrint
+  libharfbuzz-subset0 # WeasyPrint font subsetting (without it a 2-page PDF takes ~20 s)
+  poppler-utils     # pdftotext/pdffonts: tests read the PDFs back
 )
 
 missing=()
