@@ -148,6 +148,11 @@ ZHIFA_LEDGER_TRUSTED_KEYS = [
     p for p in os.environ.get("ZHIFA_LEDGER_TRUSTED_KEYS", "").split(os.pathsep) if p
 ]
 
+# Resumable uploads (tus): the largest accepted file, where partial uploads wait, and when idle ones expire.
+ZHIFA_UPLOAD_MAX_SIZE = int(os.environ.get("ZHIFA_UPLOAD_MAX_SIZE", str(4 << 30)))
+ZHIFA_UPLOAD_TEMP_DIR = os.environ.get("ZHIFA_UPLOAD_TEMP_DIR") or None
+ZHIFA_UPLOAD_EXPIRE_SECONDS = int(os.environ.get("ZHIFA_UPLOAD_EXPIRE_SECONDS", str(3 * 24 * 3600)))
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

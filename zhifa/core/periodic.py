@@ -14,6 +14,7 @@ PERIODIC = [
     ("zhifa.registry.tasks.check_certificates", 24 * 3600),
     ("zhifa.deadlines.tasks.check_calendar_coverage_task", 24 * 3600),
     ("zhifa.catalog.tasks.supersede_due_task", 24 * 3600),
+    ("zhifa.files.tasks.expire_uploads_task", 3600),
 ]
 
 

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from zhifa.files import views
 
 app_name = "files"
-urlpatterns: list = []
+urlpatterns = [
+    path("tus/", views.tus_collection, name="tus"),
+    path("tus/<uuid:upload_id>", views.tus_resource, name="tus-upload"),
+]
