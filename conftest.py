@@ -2,6 +2,8 @@
 
 import pytest
 
+pytest_plugins = ["zhifa.core.browser"]
+
 
 @pytest.fixture
 def world(db):

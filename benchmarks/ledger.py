@@ -1,28 +1,38 @@
 """Ledger benchmarks: append rate vs a plain INSERT of the same rows; verification vs raw hashlib SM3.
 
-append: single events, each in its own transaction, through `ledger.services.append` (head lock, leaf hash,
-insert, head update), against an INSERT of the same column values into a table with the same columns and indexes,
-also one transaction per row; and the same in batches of 100 (`append_many` vs executemany).
+append: `ledger.services.append` (INSERT of the event, queued by trigger; after commit the non-blocking integration
+gives it its index and leaf) against an INSERT of the same column values into a table with the same columns and
+indexes, one transaction per row (both called outside a transaction: a single statement in autocommit mode):
+- single client, one event per transaction (the old line, kept for honesty: each append pays its own commit and,
+  alone, also the integration's);
+- N concurrent clients (processes, each with its own connection, for a fixed time), one event per transaction:
+  the line that carries the target — commits of many clients share the integrator's batches. The integration lag
+  is reported: the largest queue seen while the clients ran and how long after the last commit it was drained.
+  The log is checked afterwards: gapless, one leaf per committed event;
+- batches of 100 (`append_many` vs executemany).
 
-verify: `zhifa verify`'s full check (stream every row, rebuild every entry, hash every leaf, compare, build the
-tree, check the checkpoints) against hashlib hashing the same entry bytes (0x00 ‖ entry) one leaf at a time, with
-the bytes already in memory. The streaming rate (one hash over all bytes) is printed as a note.
+verify: `zhifa verify`'s full check (the database renders every entry, Python hashes every leaf and compares, builds
+the tree, checks the checkpoints) against hashlib hashing the same entry bytes (0x00 ‖ entry) one leaf at a time,
+with the bytes already in memory. The streaming rate (one hash over all bytes) is printed as a note.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import time
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
+from django.db.models import Max
 
 from benchmarks import Context, Result, bench
 from zhifa.ledger import hashing
-from zhifa.ledger.models import Event
-from zhifa.ledger.services import Actor, append, append_many, create_checkpoint
+from zhifa.ledger.models import Event, Leaf, LedgerHead, Pending
+from zhifa.ledger.services import Actor, append, append_many, create_checkpoint, pending_count
 from zhifa.ledger.verify import verify
 
 ACTOR = Actor(id=41, name="张三", role="officer", agency_id=7)
+CLIENTS = 8
 
 
 def payload(i: int) -> dict:
@@ -38,14 +48,16 @@ def payload(i: int) -> dict:
 
 def _plain_table() -> None:
     pg = connection.vendor == "postgresql"
-    ts, blob = ("timestamptz", "bytea") if pg else ("datetime", "blob")
+    ts, pk = (
+        ("timestamptz", "bigserial PRIMARY KEY") if pg else ("datetime", "integer PRIMARY KEY AUTOINCREMENT")
+    )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_plain")
         cursor.execute(
-            f'CREATE TABLE bench_plain ("index" bigint PRIMARY KEY, recorded_at {ts} NOT NULL, actor_id bigint, '
+            f"CREATE TABLE bench_plain (id {pk}, recorded_at {ts} NOT NULL, actor_id bigint, "
             "actor_name varchar(100) NOT NULL, actor_role varchar(32) NOT NULL, actor_agency_id bigint, "
             "event_type varchar(64) NOT NULL, subject_type varchar(64) NOT NULL, subject_id varchar(64) NOT NULL, "
-            f"case_id bigint, payload text NOT NULL, hash_alg varchar(16) NOT NULL, leaf_hash {blob} NOT NULL)"
+            "case_id bigint, payload text NOT NULL)"
         )
         cursor.execute("CREATE INDEX bench_plain_t ON bench_plain (event_type)")
         cursor.execute("CREATE INDEX bench_plain_c ON bench_plain (case_id)")
@@ -53,45 +65,109 @@ def _plain_table() -> None:
         cursor.execute("CREATE INDEX bench_plain_a ON bench_plain (actor_id, recorded_at)")
 
 
-def _plain_rows(start: int, count: int) -> list[tuple]:
+def _plain_row(i: int) -> tuple:
     from django.utils import timezone
 
-    now = timezone.now()
-    digest = b"\x00" * 32
-    return [
-        (start + i, now, ACTOR.id, ACTOR.name, ACTOR.role, ACTOR.agency_id, "bench.plain", "bench.thing",
-         str(i), 100000 + i, hashing.canonical_json(payload(i)).decode(), "sm3", digest)
-        for i in range(count)
-    ]  # fmt: skip
+    return (connection.ops.adapt_datetimefield_value(timezone.now()), ACTOR.id, ACTOR.name, ACTOR.role,
+            ACTOR.agency_id, "bench.plain", "bench.thing", str(i), 100000 + i,
+            hashing.canonical_json(payload(i)).decode())  # fmt: skip
 
 
-INSERT = "INSERT INTO bench_plain VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+INSERT = (
+    "INSERT INTO bench_plain (recorded_at, actor_id, actor_name, actor_role, actor_agency_id, event_type, "
+    "subject_type, subject_id, case_id, payload) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+def _append_one(i: int) -> None:
+    append("bench.single", actor=ACTOR, subject=("bench.thing", i), payload=payload(i), case_id=100000 + i)
+
+
+def _insert_one(i: int) -> None:
+    """One INSERT in autocommit mode: its own transaction, as `append` outside a transaction."""
+    row = _plain_row(i)
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT, row)
+
+
+def _client(job) -> tuple[float, float, int]:
+    """One client process: its own connection, one transaction per event until the deadline."""
+    kind, client, deadline = job
+    work = _append_one if kind == "append" else _insert_one
+    connection.close()  # never reuse the parent's socket
+    started = time.time()
+    count = 0
+    try:
+        while time.time() < deadline:
+            work(client * 10_000_000 + count)
+            count += 1
+    finally:
+        connection.close()
+    return started, time.time(), count
+
+
+def _concurrent(kind: str, clients: int, seconds: float) -> tuple[float, int]:
+    """Events/s of `clients` processes for `seconds`, and the largest integration queue seen meanwhile."""
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    deadline = time.time() + 0.5 + seconds  # 0.5 s to start the processes
+    max_queue = 0
+    with context.Pool(clients) as pool:
+        waiting = pool.map_async(_client, [(kind, k, deadline) for k in range(clients)])
+        while not waiting.ready():
+            if kind == "append":
+                max_queue = max(max_queue, Pending.objects.count())
+            waiting.wait(0.05)
+        results = waiting.get(timeout=60)
+    connection.close()
+    total = sum(count for _, _, count in results)
+    span = max(end for _, end, _ in results) - min(start for start, _, _ in results)
+    return total / span, max_queue
+
+
+def _drain_time() -> float:
+    """Seconds until the queue is empty (the clients' own on-commit integrations should already have done it)."""
+    started = time.perf_counter()
+    while Pending.objects.exists():
+        if time.perf_counter() - started > 30:
+            raise AssertionError("the integration queue was not drained within 30 s")
+        time.sleep(0.001)
+    return time.perf_counter() - started
+
+
+def _check_log() -> None:
+    """After the concurrent run: every committed event has exactly one leaf, indexes gapless from 0."""
+    size = LedgerHead.objects.get().size
+    assert Leaf.objects.count() == size == Event.objects.count(), (size, Event.objects.count())
+    assert Leaf.objects.aggregate(m=Max("index"))["m"] == size - 1
+    assert pending_count() == 0
 
 
 @bench("ledger.append")
 def append_rate(ctx: Context) -> list[Result]:
-    single = 300 if ctx.quick else 3000
-    batches = 20 if ctx.quick else 200
+    single = 300 if ctx.quick else 2000
+    batches = 20 if ctx.quick else 100
+    clients, seconds = CLIENTS, (1.0 if ctx.quick else 4.0)
     batch = 100
     _plain_table()
-    # warm up both paths
-    for i in range(50):
-        append("bench.warmup", actor=ACTOR, subject=("bench.thing", i), payload=payload(i))
+    for i in range(50):  # warm up
+        _append_one(i)
+        _insert_one(i)
 
     started = time.perf_counter()
     for i in range(single):
-        append(
-            "bench.single", actor=ACTOR, subject=("bench.thing", i), payload=payload(i), case_id=100000 + i
-        )
+        _append_one(i)
     ledger_single = single / (time.perf_counter() - started)
 
-    rows = _plain_rows(0, single)
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        for row in rows:
-            with transaction.atomic():
-                cursor.execute(INSERT, row)
+    for i in range(single):
+        _insert_one(i)
     plain_single = single / (time.perf_counter() - started)
+
+    ledger_many, max_queue = _concurrent("append", clients, seconds)
+    drained = _drain_time()
+    _check_log()
+    plain_many, _ = _concurrent("insert", clients, seconds)
 
     items = [[("bench.batch", ("bench.thing", i), payload(i), 100000 + i) for i in range(batch)]] * batches
     started = time.perf_counter()
@@ -99,16 +175,22 @@ def append_rate(ctx: Context) -> list[Result]:
         append_many(chunk, actor=ACTOR)
     ledger_batch = batch * batches / (time.perf_counter() - started)
 
-    rows = _plain_rows(single, batch * batches)
+    rows = [_plain_row(i) for i in range(batch)]
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        for k in range(batches):
+        for _ in range(batches):
             with transaction.atomic():
-                cursor.executemany(INSERT, rows[k * batch : (k + 1) * batch])
+                cursor.executemany(INSERT, rows)
     plain_batch = batch * batches / (time.perf_counter() - started)
+    _check_log()
     return [
-        Result("append, 1 event/transaction", "events/s", ledger_single, "plain INSERT", plain_single,
-               min_value=1500, target_vendor="postgresql"),
+        Result("append, 1 client, 1 event/transaction", "events/s", ledger_single, "plain INSERT, 1 client",
+               plain_single),
+        Result(f"append, {clients} concurrent clients, 1 event/transaction", "events/s", ledger_many,
+               f"plain INSERT, {clients} concurrent clients", plain_many, min_value=1500,
+               target_vendor="postgresql",
+               note=f"(integration lag: queue ≤ {max_queue} events while running, "
+                    f"drained {drained * 1000:.0f} ms after the last commit)"),
         Result(f"append_many, {batch}/transaction", "events/s", ledger_batch, "plain executemany", plain_batch),
     ]  # fmt: skip
 
@@ -133,7 +215,10 @@ def _populate(total: int, every: int) -> None:
 
 def _entries() -> list[bytes]:
     """The entry bytes of every event, exactly as verify builds them (outside the timing)."""
-    return [event.entry_bytes() for event in Event.objects.order_by("index").iterator(chunk_size=10000)]
+    return [
+        event.entry_bytes()
+        for event in Event.objects.select_related("leaf").order_by("leaf__index").iterator(chunk_size=10000)
+    ]
 
 
 @bench("ledger.verify")

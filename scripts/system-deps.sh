@@ -12,6 +12,7 @@ packages=(
   libpangoft2-1.0-0 # WeasyPrint
   libharfbuzz-subset0 # WeasyPrint font subsetting (without it a 2-page PDF takes ~20 s)
   poppler-utils     # pdftotext/pdffonts: tests read the PDFs back
+  chromium          # browser tests (Playwright drives /usr/bin/chromium; its own download cannot work offline)
 )
 
 missing=()

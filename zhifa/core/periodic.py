@@ -11,6 +11,7 @@ from importlib import import_module
 log = logging.getLogger(__name__)
 
 PERIODIC = [
+    ("zhifa.ledger.tasks.integrate_pending", 60),
     ("zhifa.registry.tasks.check_certificates", 24 * 3600),
     ("zhifa.deadlines.tasks.check_calendar_coverage_task", 24 * 3600),
     ("zhifa.catalog.tasks.supersede_due_task", 24 * 3600),

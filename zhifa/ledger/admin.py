@@ -9,7 +9,8 @@ from zhifa.ledger.models import Checkpoint, Event
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
     list_display = [
-        "index",
+        "id",
+        "log_index",
         "recorded_at",
         "event_type",
         "subject_type",
@@ -17,10 +18,15 @@ class EventAdmin(ReadOnlyAdmin):
         "actor_name",
         "case_id",
     ]
-    list_filter = ["event_type", "hash_alg"]
+    list_filter = ["event_type", "leaf__alg"]
     search_fields = ["event_type", "subject_id", "actor_name"]
+    list_select_related = ["leaf"]
     show_full_result_count = False
     actions = None
+
+    @admin.display(description="序号", ordering="leaf__index")
+    def log_index(self, obj):
+        return "待排序" if obj.index is None else obj.index
 
 
 @admin.register(Checkpoint)

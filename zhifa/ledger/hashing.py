@@ -3,19 +3,21 @@
 Hash: SM3 (GB/T 32905) through OpenSSL, SHA-256 only where SM3 is unavailable (recorded per event).
 Tree hashing follows RFC 9162 §2.1: leaf = H(0x00 ‖ entry), node = H(0x01 ‖ left ‖ right) (see merkle.py).
 
-The entry (the bytes a leaf hashes) covers every column of an event, as a JSON array in this fixed order:
+The entry (the bytes a leaf hashes) covers every column of an event plus its log index and the leaf's algorithm,
+as a JSON array in this fixed order:
 
-    [index, actor_id, actor_agency_id, case_id, time, actor_name, actor_role, event_type, subject_type,
-     subject_id, hash_alg, payload]
+    [index, event_id, actor_id, actor_agency_id, case_id, time, actor_name, actor_role, event_type, subject_type,
+     subject_id, alg, payload]
 
 - integers as JSON numbers, absent values as null (anything else found in an integer column renders as "!", which
-  no appended entry contains), strings JSON-escaped (UTF-8, not ASCII-escaped);
+  no integrated entry contains), strings JSON-escaped (UTF-8, not ASCII-escaped);
 - time is UTC as "YYYY-MM-DD HH:MM:SS.ffffff" (always six fraction digits);
 - payload is the stored canonical JSON text itself (sorted keys, no spaces, UTF-8), embedded verbatim.
 
-The first eleven elements are self-delimiting, so the bytes decode to exactly one set of column values: moving a
-character from one column to another, or re-spacing the payload, changes the leaf. Building it is string
-formatting over the raw column values, which keeps `zhifa verify` close to the speed of the hash itself.
+The first twelve elements are self-delimiting, so the bytes decode to exactly one set of column values: moving a
+character from one column to another, or re-spacing the payload, changes the leaf. The integrator renders entries
+with `entry_text` (the reference); `zhifa verify` has the database render the same text in SQL (verify.py), and
+tests prove both agree over arbitrary text on both vendors.
 """
 
 from __future__ import annotations
@@ -84,17 +86,17 @@ def _int(value) -> str:
 
 
 def entry_text(
-    index, time, actor_id, actor_name, actor_role, actor_agency_id,
-    event_type, subject_type, subject_id, case_id, hash_alg, payload,
+    index, event_id, time, actor_id, actor_name, actor_role, actor_agency_id,
+    event_type, subject_type, subject_id, case_id, alg, payload,
 ) -> str:  # fmt: skip
-    """The entry of one event from its raw column values (time already as `time_text`).
+    """The entry of one event at log position `index` from its raw column values (time already as `time_text`).
 
-    The arguments follow the table's column order; the entry puts the integers first (see the module docstring),
-    which lets `zhifa verify` have the database render them in one text column.
+    The arguments follow the tables' column order; the entry puts the integers first (see the module docstring).
     """
     return (
-        f"[{_int(index)},{_int(actor_id)},{_int(actor_agency_id)},{_int(case_id)},{_q(time)},{_q(actor_name)},"
-        f"{_q(actor_role)},{_q(event_type)},{_q(subject_type)},{_q(subject_id)},{_q(hash_alg)},{payload}]"
+        f"[{_int(index)},{_int(event_id)},{_int(actor_id)},{_int(actor_agency_id)},{_int(case_id)},{_q(time)},"
+        f"{_q(actor_name)},{_q(actor_role)},{_q(event_type)},{_q(subject_type)},{_q(subject_id)},{_q(alg)},"
+        f"{payload}]"
     )
 
 

@@ -1,9 +1,17 @@
-"""The tamper-evident record (执法全过程记录, 防删改): an append-only table of events and signed checkpoints.
+"""The tamper-evident record (执法全过程记录, 防删改): events, their log positions (leaves) and signed checkpoints.
 
-Both tables are append-only: database triggers (migration 0004) refuse UPDATE and DELETE (and TRUNCATE on
-PostgreSQL) on SQLite and PostgreSQL. Each event's leaf hash covers every column (see `hashing.entry_text`), so
-altering a row after dropping the trigger is caught by `zhifa verify`; signed checkpoints catch a rewrite of the
-whole history, including recomputed leaf hashes.
+A sequencer, the way Trillian integrates a queue:
+
+- `Event`: what happened. The business transaction only INSERTs event rows (no shared lock); each gets an insertion
+  id (`id`) from the database. An AFTER INSERT trigger also queues the id in `Pending`.
+- `Leaf`: the event's place in the log. A short *integrate* step (services.integrate) takes committed, queued events
+  in insertion-id order under the integrator lock and INSERTs one leaf each: a gapless `index` from 0, the event (unique),
+  the leaf hash over every event column plus the index (see `hashing.entry_text`) and the algorithm.
+- `LedgerHead`: the number of leaves; written only by the integrator, never by the business transaction.
+
+Events, leaves and checkpoints are append-only: database triggers (migration 0003) refuse UPDATE and DELETE (and
+TRUNCATE on PostgreSQL) on SQLite and PostgreSQL. `Pending` is a work queue (rows are deleted when integrated); losing
+a row of it loses nothing, since `zhifa verify` integrates every event without a leaf, queued or not.
 """
 
 from __future__ import annotations
@@ -11,13 +19,29 @@ from __future__ import annotations
 import json
 
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 
 from zhifa.ledger import hashing
 
 
+class EventQuerySet(models.QuerySet):
+    def order_by(self, *field_names):
+        """`order_by("index")` orders by log position: integrated events by their leaf index, then the pending
+        ones by insertion id (an `index` in Python is `Event.index`, None while pending)."""
+        mapped = []
+        for name in field_names:
+            if name == "index":
+                mapped += [F("leaf__index").asc(nulls_last=True), "id"]
+            elif name == "-index":
+                mapped += [F("leaf__index").desc(nulls_first=True), "-id"]
+            else:
+                mapped.append(name)
+        return super().order_by(*mapped)
+
+
 class Event(models.Model):
-    index = models.BigIntegerField("序号", primary_key=True)  # gapless, from 0
+    id = models.BigAutoField("写入号", primary_key=True)  # insertion id: unique, increasing, not gapless
     recorded_at = models.DateTimeField("时间", default=timezone.now)
     actor_id = models.BigIntegerField("操作人ID", null=True, blank=True)
     actor_name = models.CharField("操作人", max_length=100, blank=True)
@@ -28,29 +52,47 @@ class Event(models.Model):
     subject_id = models.CharField("对象ID", max_length=64)
     case_id = models.BigIntegerField("案件ID", null=True, blank=True, db_index=True)
     payload = models.TextField("内容")  # canonical JSON
-    hash_alg = models.CharField("摘要算法", max_length=16)
-    leaf_hash = models.BinaryField("叶子摘要", max_length=64)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         verbose_name = "全过程记录事件"
         verbose_name_plural = "全过程记录事件"
-        ordering = ["index"]
+        ordering = ["id"]
         indexes = [
             models.Index(fields=["subject_type", "subject_id"]),
             models.Index(fields=["actor_id", "recorded_at"]),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.index} {self.event_type} {self.subject_type}:{self.subject_id}"
+        where = "pending" if self.index is None else f"#{self.index}"
+        return f"{where} {self.event_type} {self.subject_type}:{self.subject_id}"
 
     @property
     def data(self):
         return json.loads(self.payload)
 
-    def columns(self) -> tuple:
-        """The column values in entry order (see hashing.entry_text)."""
+    def _leaf(self):
+        try:
+            return self.leaf
+        except Leaf.DoesNotExist:
+            return None
+
+    @property
+    def index(self) -> int | None:
+        """The log index, None while the event is pending (committed but not integrated yet)."""
+        leaf = self._leaf()
+        return None if leaf is None else leaf.index
+
+    @property
+    def integrated(self) -> bool:
+        return self._leaf() is not None
+
+    def columns(self, index: int, alg: str) -> tuple:
+        """The column values in entry order (see hashing.entry_text), at log position `index`."""
         return (
-            self.index,
+            index,
+            self.id,
             hashing.time_text(self.recorded_at),
             self.actor_id,
             self.actor_name,
@@ -60,24 +102,57 @@ class Event(models.Model):
             self.subject_type,
             self.subject_id,
             self.case_id,
-            self.hash_alg,
+            alg,
             self.payload,
         )
 
     def entry_bytes(self) -> bytes:
-        return hashing.entry_bytes(*self.columns())
+        """The bytes its leaf hashes (integrated events only)."""
+        leaf = self._leaf()
+        if leaf is None:
+            raise ValueError(f"event {self.id} is not integrated yet")
+        return hashing.entry_bytes(*self.columns(leaf.index, leaf.alg))
 
     def entry(self) -> list:
-        """The hashed entry, decoded: [index, actor_id, agency_id, case_id, time, name, role, type, subject_type,
-        subject_id, alg, payload]."""
+        """The hashed entry, decoded (see hashing.entry_text for the order)."""
         return json.loads(self.entry_bytes())
 
     def compute_leaf_hash(self) -> bytes:
-        return hashing.leaf_hash(self.hash_alg, self.entry_bytes())
+        return hashing.leaf_hash(self.leaf.alg, self.entry_bytes())
+
+
+class Leaf(models.Model):
+    """An event's position in the log: gapless index from 0, in integration order (append-only)."""
+
+    index = models.BigIntegerField("序号", primary_key=True)
+    event = models.OneToOneField(Event, on_delete=models.PROTECT, related_name="leaf", verbose_name="事件")
+    leaf_hash = models.BinaryField("叶子摘要", max_length=64)
+    alg = models.CharField("摘要算法", max_length=16)
+
+    class Meta:
+        verbose_name = "记录序号"
+        verbose_name_plural = "记录序号"
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"#{self.index} event {self.event_id}"
+
+
+class Pending(models.Model):
+    """Queue of events not integrated yet, filled by a trigger on ledger_event (migration 0003)."""
+
+    event_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name = "待排序事件"
+        verbose_name_plural = "待排序事件"
+
+    def __str__(self) -> str:
+        return f"pending event {self.event_id}"
 
 
 class LedgerHead(models.Model):
-    """One row holding the log size; locking it serialises appends so that indexes stay gapless."""
+    """One row holding the log size (number of leaves); written only by the integrator (under its lock)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     size = models.BigIntegerField(default=0)

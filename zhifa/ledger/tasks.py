@@ -10,3 +10,11 @@ def checkpoint() -> int | None:
 
     result = create_checkpoint()
     return result.tree_size if result else None
+
+
+@task()
+def integrate_pending() -> int:
+    """Integrate every queued event (periodic safety net behind the on-commit integration); returns how many."""
+    from zhifa.ledger.services import integrate
+
+    return integrate(wait=True)

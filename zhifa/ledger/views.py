@@ -18,6 +18,7 @@ def summary(request):
         "ledger/summary.html",
         {
             "size": services.log_size(),
+            "pending": services.pending_count(),
             "latest": services.latest_checkpoint(),
             "checkpoint_count": Checkpoint.objects.count(),
             "key_id": signing.key_id(public) if public else "",

@@ -1,7 +1,8 @@
 import pytest
 from django.db import connection
 
-from zhifa.ledger.services import SYSTEM, Actor, append_many
+from zhifa.ledger.models import Event
+from zhifa.ledger.services import SYSTEM, Actor, append_many, integrate
 
 
 def drop_append_only_triggers(table: str) -> None:
@@ -16,7 +17,10 @@ def drop_append_only_triggers(table: str) -> None:
 
 @pytest.fixture
 def events(db):
-    """Twelve events from two actors on top of whatever the migrations seeded."""
+    """Twelve integrated events from two actors on top of whatever the migrations seeded.
+
+    (Inside a test's transaction nothing commits, so on-commit integration never runs: tests integrate explicitly.)
+    """
     officer = Actor(id=7, name="张三", role="officer", agency_id=3)
     first = append_many(
         [("test.created", ("test.thing", i), {"n": i, "名称": f"事项{i}"}, 100 + i) for i in range(6)],
@@ -25,7 +29,9 @@ def events(db):
     second = append_many(
         [("test.checked", ("test.thing", i), {"ok": True}, None) for i in range(6)], actor=SYSTEM
     )
-    return first + second
+    integrate()
+    ids = [e.id for e in first + second]
+    return list(Event.objects.filter(id__in=ids).select_related("leaf").order_by("id"))
 
 
 @pytest.fixture

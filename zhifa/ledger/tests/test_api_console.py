@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from zhifa.ledger import merkle, signing
-from zhifa.ledger.models import Checkpoint, Event
-from zhifa.ledger.services import create_checkpoint, log_size
+from zhifa.ledger.models import Checkpoint, Event, Leaf
+from zhifa.ledger.services import SYSTEM, append, create_checkpoint, log_size
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_inclusion_proof_api_verifies_against_the_checkpoint(client, checkpoint)
     index = checkpoint.tree_size - 3
     proof = client.get(f"/api/v1/ledger/proofs/inclusion?index={index}").json()
     assert proof["tree_size"] == checkpoint.tree_size and proof["root_hash"] == checkpoint.root_hex
-    leaf = bytes(Event.objects.get(index=index).leaf_hash)
+    leaf = bytes(Leaf.objects.get(index=index).leaf_hash)
     assert proof["leaf_hash"] == leaf.hex()
     assert merkle.verify_inclusion(
         proof["alg"], index, proof["tree_size"], leaf, [bytes.fromhex(p) for p in proof["path"]],
@@ -76,8 +76,9 @@ def test_console_pages_require_login(client, db):
 def test_console_summary_and_checkpoint_list(client, django_user_model, checkpoint):
     user = django_user_model.objects.create_user("zhang3", password="x" * 12, role="officer")
     client.force_login(user)
+    append("test.waiting", actor=SYSTEM, subject=("test.thing", 1), payload={})  # not integrated in a test
     page = client.get(reverse("ledger:summary")).content.decode()
-    assert f"<strong>{log_size()}</strong>" in page
+    assert f"<strong>{log_size()}</strong>" in page and "另有 1 条待排序" in page
     assert checkpoint.root_hex in page
     assert signing.key_id(signing.platform_key().public_key()) in page
     listing = client.get(reverse("ledger:checkpoints")).content.decode()

@@ -13,12 +13,18 @@ class Command(BaseCommand):
             "--workers", type=int, default=None, help="worker processes (default: CPU count, ≤4)"
         )
         parser.add_argument("--no-files", action="store_true", help="skip the registered file checkers")
+        parser.add_argument(
+            "--no-integrate",
+            action="store_true",
+            help="do not integrate pending events first (only report them)",
+        )
 
-    def handle(self, *args, workers=None, no_files=False, **options):
-        report = verify(workers=workers, files=not no_files)
+    def handle(self, *args, workers=None, no_files=False, no_integrate=False, **options):
+        report = verify(workers=workers, files=not no_files, integrate=not no_integrate)
         rate = report.events / report.seconds if report.seconds else 0
         summary = (
             f"记录 {report.events} 条，检查点 {report.checkpoints} 个，文件检查 {report.files_checked} 项，"
+            f"先行排序 {report.integrated} 条，待排序 {report.pending} 条，"
             f"用时 {report.seconds:.2f} 秒（{rate:,.0f} 条/秒，{report.workers} 进程）"
         )
         if report.ok:

@@ -1,0 +1,214 @@
+"""Concurrency checks of the sequencer with real threads, each on its own database connection, committing for real.
+
+Run by test_concurrency.py in a child process on a throw-away database (committed rows of an append-only log can
+never be cleaned up, so this cannot share the test database):
+
+    DATABASE_URL=... python -m zhifa.ledger.tests.concurrent_check
+
+Exits 0 and prints "OK ..." when every check holds; an AssertionError (exit 1) otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+
+def _thread(target, *args):
+    from django.db import connection
+
+    def run():
+        try:
+            target(*args)
+        except BaseException as exc:  # surfaced by the main thread
+            errors.append(exc)
+            raise
+        finally:
+            connection.close()
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+errors: list[BaseException] = []
+
+
+def _index(event_id: int):
+    from zhifa.ledger.models import Event
+
+    return Event.objects.select_related("leaf").get(id=event_id).index
+
+
+def lower_id_commits_after_higher() -> None:
+    """A transaction holding a lower insertion id commits after a higher id was integrated: it gets the next index."""
+    from django.db import transaction
+
+    from zhifa.ledger.services import SYSTEM, append
+
+    ready, go, out = threading.Event(), threading.Event(), {}
+
+    def slow():
+        with transaction.atomic():
+            out["a"] = append("conc.slow", actor=SYSTEM, subject=("conc.thing", "a"), payload={})
+            ready.set()
+            assert go.wait(20)
+
+    t = _thread(slow)
+    assert ready.wait(20)
+    b = append(
+        "conc.fast", actor=SYSTEM, subject=("conc.thing", "b"), payload={}
+    )  # commits, integrates on commit
+    b_index = _index(b.id)
+    assert out["a"].id < b.id, (out["a"].id, b.id)
+    assert b_index is not None, "the committed event was not integrated right after its commit"
+    go.set()
+    t.join(20)
+    assert not errors, errors
+    assert _index(out["a"].id) == b_index + 1, (_index(out["a"].id), b_index)
+
+
+def commit_while_integrator_holds_the_lock() -> None:
+    """An append that commits while an integrator holds the head lock is skipped by its own on-commit integration
+    and picked up by the integrator when it re-reads the queue after releasing the lock."""
+    from zhifa.ledger.services import SYSTEM, append, integrate
+
+    in_batch, release, out = threading.Event(), threading.Event(), {}
+
+    def hold(*_):
+        if not in_batch.is_set():
+            in_batch.set()
+            assert release.wait(20)
+
+    def integrator():
+        out["n"] = integrate(wait=True, on_batch=hold)
+
+    t = _thread(integrator)
+    assert in_batch.wait(20)
+    started = time.monotonic()
+    c = append("conc.during", actor=SYSTEM, subject=("conc.thing", "c"), payload={})
+    assert time.monotonic() - started < 5, "the append waited for the integrator"
+    assert _index(c.id) is None, "integrated although the head was locked"
+    release.set()
+    t.join(20)
+    assert not errors, errors
+    assert out["n"] == 1 and _index(c.id) is not None, out
+
+
+def two_integrators() -> None:
+    """A second integrator that does not wait returns at once while the first holds the lock."""
+    from zhifa.ledger.services import SYSTEM, append, integrate
+
+    in_batch, release, out = threading.Event(), threading.Event(), {}
+
+    def hold(*_):
+        if not in_batch.is_set():
+            in_batch.set()
+            assert release.wait(20)
+
+    append("conc.two", actor=SYSTEM, subject=("conc.thing", "d"), payload={})
+    t = _thread(lambda: out.setdefault("first", integrate(wait=True, on_batch=hold)))
+    assert in_batch.wait(20)
+    second = {}
+    t2 = _thread(lambda: second.setdefault("n", (time.monotonic(), integrate(wait=False), time.monotonic())))
+    t2.join(10)
+    assert not t2.is_alive(), "the non-waiting integrator blocked"
+    began, n, ended = second["n"]
+    assert n == 0 and ended - began < 5, second
+    release.set()
+    t.join(20)
+    assert not errors, errors
+
+
+def stress(clients: int = 8, per_client: int = 60) -> int:
+    """Many appenders (some rolling back) and a looping integrator at once; then the log must be exact."""
+    from django.db import connection, transaction
+
+    from zhifa.ledger.models import Event, Leaf, LedgerHead, Pending
+    from zhifa.ledger.services import Actor, append, integrate
+
+    committed: dict[int, list[int]] = {}
+    stop = threading.Event()
+
+    def client(k):
+        actor = Actor(id=k, name=f"客户{k}", role="officer")
+        mine = committed.setdefault(k, [])
+        for i in range(per_client):
+            if i % 7 == 3:
+                try:
+                    with transaction.atomic():
+                        append("conc.rolled_back", actor=actor, subject=("conc.thing", i), payload={"i": i})
+                        raise RuntimeError("rolled back")
+                except RuntimeError:
+                    pass
+                continue
+            mine.append(
+                append("conc.stress", actor=actor, subject=("conc.thing", i), payload={"k": k, "i": i}).id
+            )
+
+    def looping_integrator():
+        while not stop.is_set():
+            integrate(wait=False)
+            time.sleep(0.001)
+
+    loop = _thread(looping_integrator)
+    threads = [_thread(client, k) for k in range(clients)]
+    for t in threads:
+        t.join(120)
+    stop.set()
+    loop.join(20)
+    assert not errors, errors
+    integrate(wait=True)
+    size = LedgerHead.objects.get().size
+    assert list(Leaf.objects.order_by("index").values_list("index", flat=True)) == list(range(size))
+    assert Event.objects.count() == size and not Pending.objects.exists()
+    assert not Event.objects.filter(event_type="conc.rolled_back").exists()
+    indexes = dict(Leaf.objects.values_list("event_id", "index"))
+    for k, ids in committed.items():
+        got = [indexes[i] for i in ids]
+        # one client commits one after another: its later events come later in the log
+        assert got == sorted(got), (k, got)
+    connection.close()
+    return sum(map(len, committed.values()))
+
+
+def main() -> int:
+    import django
+    from django.core.management import call_command
+    from django.db import connection
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    from zhifa.ledger.services import integrate
+    from zhifa.ledger.verify import verify
+
+    integrate()
+    done = []
+    if (
+        connection.vendor == "postgresql"
+    ):  # SQLite lets one writer at a time: these interleavings cannot happen
+        lower_id_commits_after_higher()
+        commit_while_integrator_holds_the_lock()
+        done += ["lower id commits later", "commit while locked"]
+    two_integrators()
+    appended = stress()
+    if connection.vendor == "postgresql":  # the integrator's session lock and commit mode are restored
+        integrate(wait=False)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            )
+            assert cursor.fetchone()[0] == 0
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+    report = verify(files=False)
+    assert report.ok, report.first
+    assert report.pending == 0 and report.integrated == 0, (report.pending, report.integrated)
+    print(f"OK {connection.vendor}: {', '.join(done + ['two integrators'])}, stress {appended} events, "
+          f"{report.events} in the log, {report.checkpoints} checkpoints")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
