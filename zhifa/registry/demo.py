@@ -58,25 +58,25 @@ TOWNS = [
     ("652301200", "阿什里哈萨克民族乡"),
 ]
 
-# (name, 文书简称, domains, sector, officers, is_justice_bureau)
+# (name, 文书简称, domains, sector (as the 较大数额 standards name it), officers, is_justice_bureau)
 CITY_AGENCIES = [
-    ("昌吉市市场监督管理局", "昌市监", ["market"], "market", 48, False),
-    ("昌吉州生态环境局昌吉市分局", "昌环", ["ecology"], "ecology", 22, False),
-    ("昌吉市住房和城乡建设局", "昌建", ["construction"], "construction", 20, False),
-    ("昌吉市综合行政执法局", "昌综执", ["urban"], "urban", 40, False),
-    ("昌吉市交通运输局", "昌交", ["transport"], "transport", 22, False),
-    ("昌吉市自然资源局", "昌自然资源", ["resources"], "resources", 18, False),
-    ("昌吉市应急管理局", "昌应急", ["emergency"], "emergency", 16, False),
-    ("昌吉市卫生健康委员会", "昌卫健", ["health"], "health", 18, False),
-    ("昌吉市文化体育广电和旅游局", "昌文旅", ["culture"], "culture", 12, False),
-    ("昌吉市农业农村局", "昌农", ["agriculture"], "agriculture", 16, False),
-    ("昌吉市水利局", "昌水", ["water"], "water", 8, False),
-    ("昌吉市人力资源和社会保障局", "昌人社", ["labour"], "labour", 8, False),
-    ("昌吉市教育局", "昌教", ["education"], "education", 6, False),
-    ("昌吉市林业和草原局", "昌林草", ["forestry"], "forestry", 8, False),
-    ("昌吉市医疗保障局", "昌医保", ["medical_insurance"], "medical_insurance", 6, False),
-    ("昌吉市商务和工业信息化局", "昌商工", ["commerce"], "commerce", 6, False),
-    ("昌吉市司法局", "昌司", ["justice"], "justice", 6, True),
+    ("昌吉市市场监督管理局", "昌市监", ["market"], "市场监管", 48, False),
+    ("昌吉州生态环境局昌吉市分局", "昌环", ["ecology"], "生态环境", 22, False),
+    ("昌吉市住房和城乡建设局", "昌建", ["construction"], "住房和城乡建设", 20, False),
+    ("昌吉市综合行政执法局", "昌综执", ["urban"], "城市管理", 40, False),
+    ("昌吉市交通运输局", "昌交", ["transport"], "交通运输", 22, False),
+    ("昌吉市自然资源局", "昌自然资源", ["resources"], "自然资源", 18, False),
+    ("昌吉市应急管理局", "昌应急", ["emergency"], "应急管理", 16, False),
+    ("昌吉市卫生健康委员会", "昌卫健", ["health"], "卫生健康", 18, False),
+    ("昌吉市文化体育广电和旅游局", "昌文旅", ["culture"], "文化旅游", 12, False),
+    ("昌吉市农业农村局", "昌农", ["agriculture"], "农业农村", 16, False),
+    ("昌吉市水利局", "昌水", ["water"], "水利", 8, False),
+    ("昌吉市人力资源和社会保障局", "昌人社", ["labour"], "人力资源社会保障", 8, False),
+    ("昌吉市教育局", "昌教", ["education"], "教育", 6, False),
+    ("昌吉市林业和草原局", "昌林草", ["forestry"], "林业草原", 8, False),
+    ("昌吉市医疗保障局", "昌医保", ["medical_insurance"], "医疗保障", 6, False),
+    ("昌吉市商务和工业信息化局", "昌商工", ["commerce"], "商务", 6, False),
+    ("昌吉市司法局", "昌司", ["justice"], "司法行政", 6, True),
 ]
 
 SURNAMES = (
@@ -138,7 +138,7 @@ def load(today: dt.date | None = None) -> dict:
         short_name="昌州司",
         uscc=_uscc(rng, "652300"),
         jurisdiction=cj,
-        sector="justice",
+        sector="司法行政",
         is_justice_bureau=True,
         domains=[domains["justice"]],
         duties="负责全州行政执法协调监督工作。",
@@ -167,7 +167,7 @@ def load(today: dt.date | None = None) -> dict:
         short_name="榆树沟镇",
         uscc=_uscc(rng, "652301"),
         jurisdiction=towns[6],
-        sector="urban",
+        sector="城市管理",
         domains=[domains["urban"]],
         remedy_channels=remedy,
         duties="依据赋权清单行使部分县级行政执法权（行政处罚法第二十四条）。",
@@ -180,7 +180,7 @@ def load(today: dt.date | None = None) -> dict:
     officers_by_agency: dict[str, list[Officer]] = {}
     for _agency_name, short, doms, _sector, count, _j in [
         *CITY_AGENCIES,
-        ("", "榆树沟镇", ["urban"], "urban", 8, False),
+        ("", "榆树沟镇", ["urban"], "城市管理", 8, False),
     ]:
         agency = agencies[short]
         officers_by_agency[short] = []
@@ -332,6 +332,7 @@ ACCOUNT_NOTES = [
     ("officer_env", "执法人员 · 州生态环境局昌吉市分局（另有 reviewer_env、head_env）"),
     ("officer_jian", "执法人员 · 昌吉市住房和城乡建设局（另有 reviewer_jian、head_jian）"),
     ("head_sfj", "执法机关负责人 · 昌吉市司法局（另有 officer_sfj、reviewer_sfj）"),
+    ("officer_zhj", "执法人员 · 昌吉市综合行政执法局（另有 reviewer_zhj、head_zhj）"),
     ("supervisor", "司法局监督人员 · 昌吉市司法局（昌吉市全域）"),
     ("supervisor_zhou", "司法局监督人员 · 昌吉州司法局（全州）"),
     ("admin", "系统管理员（/admin/）"),

@@ -9,13 +9,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--accounts", action="store_true", help="只打印演示账号")
+        parser.add_argument(
+            "--cases", type=int, default=None, help="演示案件数量（默认：完整的一年，约60件）"
+        )
 
-    def handle(self, *args, accounts=False, **options):
+    def handle(self, *args, accounts=False, cases=None, **options):
         if not accounts:
-            self._load()
+            self._load(cases)
         self._print_accounts()
 
-    def _load(self):
+    def _load(self, cases: int | None = None):
         from zhifa.registry import demo as registry_demo
 
         self.stdout.write("加载演示数据：执法主体和人员库 …")
@@ -27,6 +30,10 @@ class Command(BaseCommand):
         if catalog_demo is not None and hasattr(catalog_demo, "load"):
             self.stdout.write("加载演示数据：执法事项库 …")
             catalog_demo.load(registry["agencies"], registry["users"])
+        from zhifa.cases import demo as cases_demo
+
+        self.stdout.write("加载演示数据：一年的办案案例及文书（约一至两分钟）…")
+        cases_demo.load(registry, count=cases)
         from zhifa.deadlines.services import check_calendar_coverage
 
         check_calendar_coverage()  # today (late 2026): the 2027 holiday schedule is not entered yet → alert
