@@ -43,7 +43,8 @@ DEFAULT_KINDS: list[dict] = [
     {
         "code": "case_filing",
         "name": "立案审批表",
-        "prefix": "立",
+        # Not numbered on its own: the form carries the case's 案号 (昌市监立〔2026〕N号), issued at 立案.
+        "prefix": "",
         "order": 10,
         "required": [
             ("case_source", "案件来源"),

@@ -47,7 +47,7 @@ def refused_api(client, case_id, action, **data):
 
 
 EXPECTED = {
-    "case_filing": "立",
+    "case_filing": "",  # carries the case number instead of one of its own
     "on_site_record": "",
     "inquiry_record": "",
     "evidence_preservation_notice": "先保",
@@ -129,6 +129,8 @@ def test_full_ordinary_case_issues_every_document_and_all_verify(cw):
             assert re.fullmatch(rf"昌市监{prefix}〔{year}〕\d+号", d.number), d.number
         else:
             assert d.number == ""
+        if d.kind.code == "case_filing":  # one 立 number per case: the 案号 printed on the form
+            assert d.context["case_number"] == Case.objects.get(pk=cid).number
         result = verify_document(d)
         assert result.ok, (d.kind.code, result.problems)
     by_kind = {d.kind.code: d for d in docs}
