@@ -26,6 +26,7 @@ from zhifa.cases.transitions import TRANSITIONS
 from zhifa.catalog.models import AVStep
 from zhifa.core.errors import DomainError, NotFound
 from zhifa.core.scoping import get_visible
+from zhifa.documents.models import IssuedDocument
 from zhifa.files.services import open_blob, store_stream
 from zhifa.registry.models import EnforcementDomain, Officer
 
@@ -116,6 +117,10 @@ def case_detail(request, pk: int):
             "deadlines": case.deadlines.all(),
             "actions": actions,
             "evidence": case.evidence.select_related("blob", "officer"),
+            "documents": IssuedDocument.objects.visible_to(request.user)
+            .filter(case_id=case.pk)
+            .select_related("kind")
+            .order_by("signed_at"),
             "measures": case.measures.all(),
             "timeline": services.timeline(case),
             "evidence_kinds": EvidenceKind.choices,

@@ -178,6 +178,10 @@ def test_full_ordinary_case_issues_every_document_and_all_verify(cw):
     # the step's ledger event lists the documents it issued
     decide_event = next(e for e in timeline if e["event_type"] == "case.decided")
     assert decide_event["payload"]["documents"][0]["number"] == by_kind["penalty_decision"].number
+    # the case page lists the case's documents with their numbers and download links
+    page = officer.get(f"/console/cases/{cid}/").content.decode()
+    assert by_kind["penalty_decision"].number in page
+    assert f"/console/documents/{by_kind['penalty_decision'].pk}/download/" in page
 
 
 def _ready_to_decide(cw, party):
