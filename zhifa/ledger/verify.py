@@ -23,6 +23,7 @@ rows are invisible to other connections).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -102,8 +103,8 @@ def _entry_sql(vendor: str, *, checked: bool = False) -> str:
     """SQL rendering `hashing.entry_text` of the leaf `l` joined with its event `e`.
 
     PostgreSQL: to_json() escapes text exactly as Python's json (", \\, \\b \\f \\n \\r \\t, other controls as
-    lowercase \\u00xx, everything else verbatim), the integers are typed columns, the time is digits. Text; Python
-    adds the 0x00 leaf prefix.
+    lowercase \\u00xx, everything else verbatim), the integers are typed columns, the time is digits. Text, which
+    the fast path loads as raw UTF-8 bytes (no decoding); Python adds the 0x00 leaf prefix.
 
     SQLite: a BLOB that already starts with the 0x00 leaf prefix, so Python only hashes it. json_array() writes
     integers, null and strings exactly as Python's json with these separators (SQLite's jsonAppendString escapes
@@ -117,9 +118,11 @@ def _entry_sql(vendor: str, *, checked: bool = False) -> str:
         ints = ['l."index"::text', "e.id::text"] + [
             f"COALESCE({c}::text, 'null')" for c in ("e.actor_id", "e.actor_agency_id", "e.case_id")
         ]
-        when = "'\"' || to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '\"'"
-        parts = ints + [when] + [f"to_json({c})::text" for c in _TEXTS] + ["e.payload"]
-        return "'[' || " + " || ',' || ".join(parts) + " || ']'"
+        when = "to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+        # One to_json over an array quotes the time and all six strings in one call ('["t","a",...,"alg"]', ","
+        # separators, a NULL as null); btrim drops only the brackets, since the elements start and end with '"'.
+        texts = f"btrim(to_json(ARRAY[{when}, {', '.join(_TEXTS)}])::text, '[]')"
+        return "'[' || " + " || ',' || ".join([*ints, texts, "e.payload"]) + " || ']'"
     if not checked:
         columns = ", ".join(
             ['l."index"', "e.id", "e.actor_id", "e.actor_agency_id", "e.case_id", _SQLITE_TIME, *_TEXTS]
@@ -146,14 +149,18 @@ _RANGE = 'l."index" >= %s AND l."index" < %s ORDER BY l."index"'
 
 
 def _fast_sql(vendor: str) -> str:
-    """(0x00 ‖ entry as bytes, stored leaf hash) of the leaves [%s, %s) in index order."""
-    entry = _entry_sql(vendor)
-    if vendor == "postgresql":  # bytes, so that Python neither decodes nor re-encodes it
-        entry = f"'\\x00'::bytea || convert_to({entry}, 'UTF8')"
+    """(entry, stored leaf hash) of the leaves [%s, %s) in index order: on SQLite the entry is a BLOB that starts with
+    the 0x00 leaf prefix, on PostgreSQL text without it (see `_leaf_prefix`)."""
     return (
-        f"SELECT {entry} AS entry, l.leaf_hash FROM ledger_leaf l "
+        f"SELECT {_entry_sql(vendor)} AS entry, l.leaf_hash FROM ledger_leaf l "
         f"JOIN ledger_event e ON e.id = l.event_id WHERE {_RANGE}"
     )
+
+
+def _leaf_prefix(vendor: str) -> bytes:
+    """What the fast path's entries lack of the leaf hash input: PostgreSQL text cannot hold the 0x00 byte, and
+    prepending it in SQL (a bytea) costs the server a conversion per row; the hash object starts with it instead."""
+    return hashing.LEAF_PREFIX if vendor == "postgresql" else b""
 
 
 def _slow_sql(vendor: str) -> str:
@@ -181,13 +188,14 @@ def _levels(alg: str, leaves: list[bytes]) -> list[list[bytes]]:
     node = _hash_new(
         alg, hashing.NODE_PREFIX
     )  # copying a started hash skips OpenSSL's digest lookup per call
+    copy = node.copy
     levels = [leaves]
     level = leaves
     while len(level) > 1:
         nxt = []
         add = nxt.append
         for left, right in zip(level[0::2], level[1::2], strict=False):
-            h = node.copy()
+            h = copy()
             h.update(left + right)
             add(h.digest())
         level = nxt
@@ -205,19 +213,29 @@ def _range_nodes(levels: list[list[bytes]], count: int) -> list[bytes]:
     return nodes
 
 
-def _fast_leaves(alg: str, rows) -> list[bytes] | None:
-    """Recompute every leaf with `alg` from (0x00 ‖ entry, stored hash) rows; None unless all of them equal the stored
-    hashes (then: the slow path). The only per-row Python work: one hash."""
-    proto = _hash_new(
-        alg
-    )  # copying a fresh hash skips OpenSSL's digest lookup that a constructor does per call
-    leaves = []
-    add = leaves.append
-    for entry, _ in rows:
-        h = proto.copy()
-        h.update(entry)
+def _fast_leaves(alg: str, rows, count: int, prefix: bytes = b"") -> list[bytes] | None:
+    """Recompute every leaf with `alg` from (entry, stored hash) rows, a list or an iterator (`prefix` ‖ entry is
+    what the leaf hashes); None unless there are `count` rows and every leaf equals its stored hash (then: the slow
+    path). The only per-row Python work: one hash. An iterator is always read to its end."""
+    # copying a started hash skips OpenSSL's digest lookup that a constructor does per call
+    proto = _hash_new(alg)
+    if prefix:
+        proto.update(prefix)
+    copy = proto.copy
+    leaves: list[bytes] = []
+    stored: list[bytes] = []
+    add, keep = leaves.append, stored.append
+    good = True
+    for entry, expected in rows:
+        h = copy()
+        try:
+            h.update(entry)
+        except TypeError:  # a NULL entry (a column that should never be NULL is): the slow path names it
+            good = False
+            continue
         add(h.digest())
-    return leaves if leaves == [stored for _, stored in rows] else None
+        keep(expected)
+    return leaves if good and len(leaves) == count and leaves == stored else None
 
 
 def _slow_leaves(vendor: str, rows, start: int, leaves: list[bytes]) -> Problem | None:
@@ -242,16 +260,33 @@ def _slow_leaves(vendor: str, rows, start: int, leaves: list[bytes]) -> Problem 
     return None
 
 
-def _fetch_fast(cursor, vendor: str, start: int, end: int) -> list[tuple]:
-    """The fast rows; on PostgreSQL through psycopg's binary protocol (bytea arrives as raw bytes, no hex)."""
+# PostgreSQL: rows per network batch, so that the server renders the next batch while Python hashes this one
+STREAM_ROWS = 256
+
+
+def _fetch_fast(cursor, vendor: str, start: int, end: int):
+    """The fast rows, as a list (SQLite) or an iterator (PostgreSQL).
+
+    PostgreSQL: streamed in batches of STREAM_ROWS (libpq's chunked rows mode) through psycopg's binary protocol,
+    so the database renders entries while Python hashes the ones already received; the entry text is loaded as raw
+    bytes (neither decoded nor re-encoded), bytea as raw bytes (no hex)."""
     if vendor != "postgresql":
         cursor.execute(_fast_sql(vendor), [start, end])
         return cursor.fetchall()
+    return _stream_fast(start, end)
+
+
+def _stream_fast(start: int, end: int):
     import psycopg
+    from psycopg.types.string import ByteaBinaryLoader
 
     with psycopg.Cursor(connection.connection) as raw:  # server-side binding: binary results are available
-        raw.execute(_fast_sql(vendor), [start, end], binary=True)
-        return raw.fetchall()
+        raw.adapters.register_loader("text", ByteaBinaryLoader)  # this cursor only
+        if psycopg.pq.version() < 170000:  # chunked rows mode needs libpq 17: fetch the chunk at once
+            raw.execute(_fast_sql("postgresql"), [start, end], binary=True)
+            yield from raw.fetchall()
+            return
+        yield from raw.stream(_fast_sql("postgresql"), [start, end], binary=True, size=STREAM_ROWS)
 
 
 def scan_chunk(
@@ -259,6 +294,16 @@ def scan_chunk(
 ) -> ChunkResult:
     """Check leaves [start, end) on the current connection; `start` is a multiple of the chunk size."""
     vendor = connection.vendor
+    collecting = gc.isenabled()
+    gc.disable()  # a chunk allocates ~2 objects per row and none in a cycle: the collector would only rescan them
+    try:
+        return _scan_chunk(vendor, start, end, tree_algs, cuts, alg)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _scan_chunk(vendor, start, end, tree_algs, cuts, alg) -> ChunkResult:
     with connection.cursor() as cursor:
         try:
             rows = _fetch_fast(cursor, vendor, start, end)
@@ -268,7 +313,7 @@ def scan_chunk(
             if vendor != "sqlite":
                 raise
             rows = []
-        leaves = _fast_leaves(alg, rows) if len(rows) == end - start else None
+        leaves = _fast_leaves(alg, rows, end - start, _leaf_prefix(vendor))
         problem = None
         if leaves is None:  # a gap, a missing event, another algorithm or a mismatch: find the first one
             cursor.execute(_slow_sql(vendor), [start, end])
@@ -289,14 +334,31 @@ def scan_chunk(
 
 _session_ready = False
 
+# PostgreSQL settings for scanning: sort in memory if at all, no parallel query competing for the cores, the leaves
+# read through their primary key in index order (no sort: rows stream out while the server renders the next ones),
+# never a JIT compilation of a chunk's query.
+_SCAN_SETTINGS = {
+    "work_mem": "64MB",
+    "max_parallel_workers_per_gather": "0",
+    "enable_bitmapscan": "off",
+    "jit": "off",
+}
+
+
+def _apply_settings(settings_: dict[str, str]) -> dict[str, str]:
+    """Set these for the session; returns the previous values."""
+    previous = {}
+    with connection.cursor() as cursor:
+        for name, value in settings_.items():
+            cursor.execute("SELECT current_setting(%s), set_config(%s, %s, false)", [name, name, value])
+            previous[name] = cursor.fetchone()[0]
+    return previous
+
 
 def _scan_in_worker(args) -> ChunkResult:
     global _session_ready
     if not _session_ready and connection.vendor == "postgresql":
-        # this worker's own throw-away session: sort a chunk in memory, and no parallel query competing for cores
-        with connection.cursor() as cursor:
-            cursor.execute("SET work_mem = '64MB'")
-            cursor.execute("SET max_parallel_workers_per_gather = 0")
+        _apply_settings(_SCAN_SETTINGS)  # this worker's own throw-away session
         _session_ready = True
     return scan_chunk(*args)
 
@@ -417,9 +479,17 @@ def verify(
                     pool.terminate()
                     break
     else:
-        for job in jobs:
-            if not merge(scan_chunk(*job)):
-                break
+        previous = _apply_settings(_SCAN_SETTINGS) if connection.vendor == "postgresql" and jobs else None
+        try:
+            for job in jobs:
+                if not merge(scan_chunk(*job)):
+                    break
+        finally:
+            if previous is not None:  # the caller's session as it was
+                try:
+                    _apply_settings(previous)
+                except DatabaseError:  # an aborted transaction: its rollback undoes the settings anyway
+                    pass
 
     report.events = seen
     if event_problem is not None:

@@ -28,7 +28,15 @@ from zhifa.ledger.services import (
     tree_root,
 )
 from zhifa.ledger.tests.conftest import drop_append_only_triggers
-from zhifa.ledger.verify import FILE_CHECKERS, Problem, _fast_sql, _slow_sql, register_file_checker, verify
+from zhifa.ledger.verify import (
+    FILE_CHECKERS,
+    Problem,
+    _fast_sql,
+    _leaf_prefix,
+    _slow_sql,
+    register_file_checker,
+    verify,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -545,7 +553,9 @@ def test_any_text_round_trips_through_the_database_and_verifies(db, name, subjec
             _slow_sql(connection.vendor), [event.index, event.index + 1]
         )  # the type-checked rendering
         ((_, _, checked, _),) = cursor.fetchall()
-    assert bytes(rendered) == hashing.LEAF_PREFIX + event.entry_bytes()  # bytes with the leaf prefix
+    # SQLite: bytes with the leaf prefix; PostgreSQL: text, the prefix added by the hash (verify loads it as bytes)
+    data = rendered.encode() if isinstance(rendered, str) else bytes(rendered)
+    assert _leaf_prefix(connection.vendor) + data == hashing.LEAF_PREFIX + event.entry_bytes()
     if connection.vendor == "sqlite":
         assert bytes(checked) == hashing.LEAF_PREFIX + event.entry_bytes()
     else:
