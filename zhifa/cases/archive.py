@@ -143,7 +143,8 @@ def _documents(case: Case) -> list[Item]:
                 stage=DOCUMENT_STAGE.get(d.kind.code, "调查"),
                 type="document",
                 title=title,
-                number=d.number,
+                # the 立案审批表 has no number of its own: it carries the case's 案号
+                number=d.number or (case.number if d.kind.code == "case_filing" else ""),
                 date=_local(d.issued_at),
                 sort_key=(d.issued_at, 0, d.pk),
                 blob=d.blob,
