@@ -311,7 +311,7 @@ def test_page_watch_reports_external_requests_and_errors(zhifa_server, new_conte
     page.evaluate(
         """() => {
             const img = document.createElement("img");
-            img.src = "http://cdn.example.com/x.png";
+            img.src = "http://assets.example.invalid/x.png";
             document.body.append(img);
             console.error("boom");
             setTimeout(() => { throw new Error("uncaught"); }, 0);
@@ -319,7 +319,7 @@ def test_page_watch_reports_external_requests_and_errors(zhifa_server, new_conte
     )
     page.wait_for_timeout(300)
     # then the watch has all three, the external request was never sent, and assert_clean fails
-    assert watch.external_requests == ["http://cdn.example.com/x.png"]
+    assert watch.external_requests == ["http://assets.example.invalid/x.png"]
     assert any("boom" in m for m in watch.console_errors)
     assert any("uncaught" in m for m in watch.page_errors)
     with pytest.raises(AssertionError, match="requests leaving 127.0.0.1"):
