@@ -41,7 +41,7 @@ from zhifa.catalog.models import (
 )
 from zhifa.catalog.validation import LawIndex, citations_for, clean_row, cross_checks, display_value
 from zhifa.core.errors import Conflict, ValidationFailed
-from zhifa.core.scoping import require_can_create, require_editable, user_role
+from zhifa.core.scoping import can_create, require_can_create, require_editable, user_role
 from zhifa.ledger.services import SYSTEM, Actor, append
 
 # Citations of the rules enforced here. 118号 is not in the laws library, so it is cited by its document number.
@@ -130,9 +130,9 @@ def may(user, version: ListVersion, action: str) -> bool:
 
 
 def may_create(user) -> bool:
-    """Whether `user` holds a role that drafts lists for an agency (to show the button)."""
-    role = user_role(user)
-    return role in ListVersion.scope_edit_roles["create"] and bool(getattr(user, "agency_id", None))
+    """Whether `user` may draft lists for their own agency (to show the button; the service still decides)."""
+    agency = getattr(user, "agency", None)
+    return agency is not None and can_create(user, ListVersion, agency)
 
 
 def _lock(version: ListVersion) -> ListVersion:

@@ -151,24 +151,27 @@ def require_editable(
     )
 
 
+def can_create(user, model, agency) -> bool:
+    """Whether `user` may create a `model` row owned by `agency` (no record: for showing buttons and forms)."""
+    role = user_role(user)
+    if role == Role.ADMIN:
+        return True
+    if role not in getattr(model, "scope_edit_roles", {}).get("create", ()):
+        return False
+    agency_model = type(agency)
+    return (
+        agency_model._default_manager.filter(pk=agency.pk).filter(_territory_q(agency_model, user)).exists()
+    )
+
+
 def require_can_create(
     user, model, agency, *, channel: str = "", message: str = "", code: str = "", citation: str = ""
 ) -> None:
     """Raise PermissionDenied (and record it) unless `user` may create a `model` row owned by `agency`.
 
     `message`, `code` and `citation` replace the generic refusal."""
-    role = user_role(user)
-    allowed = getattr(model, "scope_edit_roles", {}).get("create", ())
-    if role == Role.ADMIN:
+    if can_create(user, model, agency):
         return
-    if role in allowed:
-        agency_model = type(agency)
-        if (
-            agency_model._default_manager.filter(pk=agency.pk)
-            .filter(_territory_q(agency_model, user))
-            .exists()
-        ):
-            return
     record_denied(user, model, {"agency": agency.pk}, "create", channel)
     raise PermissionDenied(
         message or "您无权在该机关下新增此类记录。", code=code or "permission_denied", citation=citation

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from zhifa.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from zhifa.core.roles import Role
-from zhifa.core.scoping import get_visible, record_denied, require_can_create, user_role
+from zhifa.core.scoping import can_create, get_visible, record_denied, require_can_create, user_role
 from zhifa.documents import events, kinds, rendering, signing
 from zhifa.documents.models import (
     AgencySigningKey,
@@ -120,6 +120,14 @@ def template_source(agency, kind: DocumentKind) -> tuple[str, DocumentTemplate |
     if not source:
         raise ValidationFailed(f"“{kind.name}”没有可用的模板。", code="no_document_template")
     return source, None, "平台内置模板"
+
+
+def may_edit_templates(user, agency) -> bool:
+    """Whether `user` may save templates for `agency` (None: the platform defaults). Decides the console's forms;
+    `_require_template_admin` enforces the same rule."""
+    if agency is None:
+        return user_role(user) == Role.ADMIN
+    return can_create(user, DocumentTemplate, agency)
 
 
 def _require_template_admin(user, agency, *, channel: str = "") -> None:

@@ -10,8 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from zhifa.core.errors import DomainError, NotFound
-from zhifa.core.roles import Role
-from zhifa.core.scoping import get_visible, user_role
+from zhifa.core.scoping import get_visible
 from zhifa.documents import kinds, services
 from zhifa.documents.models import DocumentKind, DocumentTemplate, IssuedDocument
 from zhifa.files.services import open_blob
@@ -98,10 +97,7 @@ def template_list(request):
         word = services.active_template(agency, kind, DocumentTemplate.Format.DOCX)
         rows.append({"kind": kind, "html": html, "word": word})
     own = DocumentTemplate.objects.visible_to(request.user).filter(agency=agency).select_related("kind")
-    can_edit = agency is not None and (
-        user_role(request.user) == Role.ADMIN
-        or (user_role(request.user) == Role.HEAD and request.user.agency_id == agency.pk)
-    )
+    can_edit = agency is not None and services.may_edit_templates(request.user, agency)
     return render(
         request,
         "documents/template_list.html",
