@@ -61,6 +61,10 @@ INSTALLED_APPS = [
     # 三平台
     "zhifa.documents",
     "zhifa.cases",
+    "zhifa.reviews",
+    "zhifa.portal",
+    "zhifa.portal.search",
+    "zhifa.portal.annual",
     # interfaces
     "zhifa.api",
 ]

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from zhifa.api.api import api
 
@@ -9,7 +8,6 @@ admin.site.site_title = "zhifa 系统管理"
 admin.site.index_title = "系统数据"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/console/", permanent=False)),
     path("console/", include("zhifa.core.urls")),
     path("console/registry/", include("zhifa.registry.urls")),
     path("console/laws/", include("zhifa.laws.urls")),
@@ -18,7 +16,9 @@ urlpatterns = [
     path("console/ledger/", include("zhifa.ledger.urls")),
     path("console/cases/", include("zhifa.cases.urls")),
     path("console/documents/", include("zhifa.documents.urls")),
+    path("console/reviews/", include("zhifa.reviews.urls")),
     path("files/", include("zhifa.files.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("", include("zhifa.portal.urls")),
 ]

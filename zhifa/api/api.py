@@ -39,7 +39,11 @@ def _mount():
     from zhifa.documents.api import router as documents
     from zhifa.laws.api import router as laws
     from zhifa.ledger.api import router as ledger
+    from zhifa.portal.annual.api import router as annual
+    from zhifa.portal.api import router as portal
+    from zhifa.portal.search.api import router as portal_search
     from zhifa.registry.api import router as registry
+    from zhifa.reviews.api import router as reviews
 
     api.add_router("/registry/", registry, tags=["执法主体和人员库"])
     api.add_router("/laws/", laws, tags=["法律法规库"])
@@ -48,6 +52,10 @@ def _mount():
     api.add_router("/ledger/", ledger, tags=["全过程记录"])
     api.add_router("/cases/", cases, tags=["办案"])
     api.add_router("/documents/", documents, tags=["执法文书"])
+    api.add_router("/reviews/", reviews, tags=["法制审核"])
+    api.add_router("/portal/", portal, tags=["公示平台"])
+    api.add_router("/portal/search/", portal_search, tags=["公示检索"])
+    api.add_router("/annual/", annual, tags=["统计年报"])
 
 
 _mount()

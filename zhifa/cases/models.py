@@ -417,6 +417,19 @@ class CollectiveDiscussion(TimeStamped):
 class Decision(TimeStamped):
     """行政处罚法第五十七条 outcomes; penalties with 第九条 kinds and amounts."""
 
+    class Revision(models.TextChoices):
+        CHANGED = "changed", "变更"
+        REVOKED = "revoked", "撤销"
+        CONFIRMED_ILLEGAL = "confirmed_illegal", "确认违法"
+        CONFIRMED_VOID = "confirmed_void", "确认无效"
+        REMADE = "remade", "责令重新作出"
+
+    class RevisedBy(models.TextChoices):
+        SELF = "self", "本机关（自行纠正）"
+        RECONSIDERATION = "reconsideration", "行政复议机关"
+        COURT = "court", "人民法院"
+        SUPERVISION = "supervision", "上级行政机关/执法监督机关"
+
     class Outcome(models.TextChoices):
         PENALTY = "penalty", "给予行政处罚"
         NO_PENALTY = "no_penalty", "不予行政处罚"
@@ -450,6 +463,12 @@ class Decision(TimeStamped):
     onsite = models.BooleanField("当场处罚", default=False)
     # The issued 行政处罚决定书 / 当场处罚决定书 (zhifa.documents IssuedDocument.pk).
     document_id = models.BigIntegerField("决定书", null=True, blank=True)
+    # A decision changed, revoked, confirmed illegal or void, or remade after it was made (by the agency itself, a
+    # 复议机关 or a court). The portal withdraws its publication within 3 working days (domain.md §3.4).
+    revision = models.CharField("决定变更情况", max_length=20, choices=Revision.choices, blank=True)
+    revised_on = models.DateField("变更/撤销日期", null=True, blank=True)
+    revised_by = models.CharField("作出变更/撤销的机关", max_length=16, choices=RevisedBy.choices, blank=True)
+    revision_reason = models.TextField("变更/撤销理由", blank=True)
 
     @property
     def kinds_display(self) -> str:

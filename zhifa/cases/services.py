@@ -21,6 +21,8 @@ Reading:
 Measure.document_id, Notice.document_id / hearing_document_id, Hearing.document_id, Decision.document_id,
 Service.document_id, Case.closing_document_id) and the document's ledger event carries the case_id.
 Hooks:
+    register_transition_listener(fn)  fn(case=, action=, data=, payload=, user=) after every transition, in its
+                                  transaction (the portal creates and withdraws publications here).
     register_decision_guard(fn)  fn(case, decision: dict, user) raises DomainError to refuse a decision (issue 4:
                                   法制审核 registers its gate here).
 """
@@ -1067,6 +1069,20 @@ def g_decision_hooks(ctx: Ctx) -> None:
         fn(ctx.case, dict(ctx.data), ctx.user)
 
 
+def g_decision_revisable(ctx: Ctx) -> None:
+    d = Decision.objects.filter(case=ctx.case).first()
+    if d is None:
+        raise Conflict("本案尚未作出决定，不能变更或撤销。", code="no_decision")
+    if d.revision in (Decision.Revision.REVOKED, Decision.Revision.CONFIRMED_VOID):
+        raise Conflict(
+            f"该决定已于{d.revised_on}被{d.get_revision_display()}，不能再次变更。", code="already_revoked"
+        )
+    if ctx.data["revised_on"] < d.decided_on:
+        raise ValidationFailed("变更/撤销日期不能早于决定日期。", code="date_invalid")
+    if ctx.data["revised_on"] > ctx.today:
+        raise ValidationFailed("变更/撤销日期不能晚于今天。", code="date_in_future")
+
+
 def _parties(case) -> list[Party]:
     return [cp.party for cp in CaseParty.objects.filter(case=case).select_related("party")]
 
@@ -1178,6 +1194,7 @@ GUARDS = {
     "not_heavier": g_not_heavier,
     "collective": g_collective,
     "decision_hooks": g_decision_hooks,
+    "decision_revisable": g_decision_revisable,
     "onsite_limits": g_onsite_limits,
     "onsite_informed": g_onsite_informed,
     "arrangement_once": g_arrangement_once,
@@ -1887,6 +1904,14 @@ def h_close(ctx: Ctx) -> None:
     ctx.case.closing_document_id = _issue(ctx, "case_closing", docs_closing(ctx))
 
 
+def h_revise_decision(ctx: Ctx) -> None:
+    d = ctx.case.decision
+    d.revision, d.revised_on = ctx.data["revision"], ctx.data["revised_on"]
+    d.revised_by, d.revision_reason = ctx.data["revised_by"], ctx.data["reason"]
+    d.save(update_fields=["revision", "revised_on", "revised_by", "revision_reason", "updated_at"])
+    ctx.payload |= {"decision": d.pk, "revision": d.revision, "citation": _cite(48, 2)}
+
+
 def h_archive(ctx: Ctx) -> None:
     ctx.case.archived_on = ctx.data["archived_on"]
 
@@ -1955,7 +1980,21 @@ def transition(user, case: Case, action: str, *, channel: str = "service", **dat
             },
             case_id=case.pk,
         )
+        for fn in list(TRANSITION_LISTENERS):
+            fn(case=case, action=action, data=dict(ctx.data), payload=dict(ctx.payload), user=user)
     return case
+
+
+# Platforms that read from the case (the portal's publications, statistics) register here:
+# fn(case=, action=, data=, payload=, user=) runs inside the transition's transaction after its ledger event, so
+# what it writes commits or rolls back with the step. It may raise DomainError to refuse the step.
+TRANSITION_LISTENERS: list[Callable] = []
+
+
+def register_transition_listener(fn: Callable) -> Callable:
+    if fn not in TRANSITION_LISTENERS:
+        TRANSITION_LISTENERS.append(fn)
+    return fn
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -489,6 +489,26 @@ _TABLE = [
         fields=(Field("closed_on", "结案日期", "date"), Field("summary", "结案报告", "longtext")),
     ),
     Transition(
+        "revise_decision",
+        "决定变更/撤销",
+        (State.DECIDED, State.EXECUTING, State.CLOSED, State.ARCHIVED),
+        None,
+        frozenset({H}),
+        "case.decision_revised",
+        guards=("decision_revisable",),
+        case_officer=False,
+        procedures=(Procedure.ORDINARY, Procedure.SIMPLE),
+        fields=(
+            Field("revision", "变更情况", "choice", choices=_c(Decision.Revision)),
+            Field("revised_by", "作出机关", "choice", choices=_c(Decision.RevisedBy)),
+            Field("revised_on", "变更/撤销日期", "date"),
+            Field("reason", "理由（将公开）", "longtext"),
+            Field("instrument", "复议决定书/判决书/纠正决定文号", "text", required=False),
+        ),
+        note="行政处罚法第四十八条第二款：公开的行政处罚决定被依法变更、撤销、确认违法或者确认无效的，"
+        "行政机关应当在三日内撤回行政处罚决定信息并公开说明理由。",
+    ),
+    Transition(
         "archive",
         "归档",
         (State.CLOSED,),

@@ -34,6 +34,8 @@ PROVIDERS = [
     "zhifa.catalog.console.home_sections",
     "zhifa.deadlines.console.home_sections",
     "zhifa.cases.console.home_sections",
+    "zhifa.reviews.console.home_sections",
+    "zhifa.portal.console.home_sections",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Chinese full-text search over publications (bigram index, SQLite FTS5 / PostgreSQL tsvector)."""
