@@ -145,6 +145,13 @@ TASKS = {
 # The platform's ledger signing key (Ed25519, PEM). Generated on first use; kept outside the database so that a
 # database administrator alone cannot forge a checkpoint.
 ZHIFA_LEDGER_KEY_PATH = Path(os.environ.get("ZHIFA_LEDGER_KEY_PATH", VAR_DIR / "keys" / "ledger-ed25519.pem"))
+# When appended events get their log index (zhifa/ledger/services.py):
+# "commit" — right after each appending transaction commits (the SQLite default, and the tests');
+# "worker" — by the integrator loop of `zhifa worker`, in batches (the PostgreSQL default: an append then costs its
+#            INSERT alone, and requests do not wait for the sequencer). Run `zhifa worker` with PostgreSQL.
+ZHIFA_LEDGER_INTEGRATION = os.environ.get("ZHIFA_LEDGER_INTEGRATION") or (
+    "commit" if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else "worker"
+)
 # A checkpoint is signed after this many new events (and by the periodic task).
 ZHIFA_CHECKPOINT_EVERY = int(os.environ.get("ZHIFA_CHECKPOINT_EVERY", "1000"))
 # Further public keys (PEM files) whose checkpoint signatures `zhifa verify` accepts, e.g. after a key rotation.

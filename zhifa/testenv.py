@@ -6,3 +6,6 @@ import tempfile
 
 os.environ.setdefault("ZHIFA_VAR_DIR", tempfile.mkdtemp(prefix="zhifa-test-"))
 os.environ.setdefault("ZHIFA_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+# No worker runs under pytest: events are integrated as their transactions commit (tests of the worker's integrator
+# loop switch the setting themselves).
+os.environ.setdefault("ZHIFA_LEDGER_INTEGRATION", "commit")

@@ -12,9 +12,11 @@ integrates its queue): holding the integrator lock (a PostgreSQL advisory lock; 
 takes the committed, queued events in insertion-id order, in batches of at most INTEGRATE_BATCH, and INSERTs one
 leaf each (gapless index, leaf hash over every column plus the index), removing them from the queue and advancing
 the head in the same statement. Integration runs
-- right after the appending transaction commits (transaction.on_commit, non-blocking: when another integrator holds
-  the lock it is skipped, and that integrator reads the queue again after releasing the lock, so no commit is left
-  behind);
+- in integration mode "commit" (settings.ZHIFA_LEDGER_INTEGRATION; SQLite's default), right after the appending
+  transaction commits (transaction.on_commit, non-blocking: when another integrator holds the lock it is skipped,
+  and that integrator reads the queue again after releasing the lock, so no commit is left behind);
+- in mode "worker" (PostgreSQL's default), by `run_integrator`, the loop `zhifa worker` runs in a thread: appends
+  cost their INSERT alone and the sequencer integrates the queue in batches a few milliseconds behind;
 - from the periodic task `zhifa.ledger.tasks.integrate_pending`;
 - before a checkpoint, a proof and `zhifa verify` (which also integrates events whose queue entry was lost).
 A rolled-back append leaves no trace (its row and queue entry vanish with it), so indexes stay gapless. An event whose
@@ -33,7 +35,9 @@ import contextlib
 import datetime as dt
 import decimal
 import json
+import logging
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -44,6 +48,8 @@ from django.utils import timezone
 from zhifa.core.errors import NotFound, ValidationFailed
 from zhifa.ledger import hashing, merkle, signing
 from zhifa.ledger.models import Checkpoint, Event, Leaf, LedgerHead
+
+log = logging.getLogger(__name__)
 
 CHECKPOINT_EVENT = "ledger.checkpoint_signed"
 FETCH_CHUNK = 20000
@@ -171,7 +177,7 @@ def _append(items, actor: Actor, *, integrate_on_commit: bool) -> list[Event]:
     single = not connection.in_atomic_block and len(rows) <= INSERT_CHUNK
     with contextlib.nullcontext() if single else transaction.atomic(), connection.cursor() as cursor:
         ids = _insert_events(cursor, rows)
-        if integrate_on_commit and not _integration_registered():
+        if integrate_on_commit and integration_mode() == "commit" and not _integration_registered():
             transaction.on_commit(_integrate_after_commit, robust=True)
     events = []
     for event_id, (event_type, subject_type, subject_id, case_id, text) in zip(ids, prepared, strict=True):
@@ -182,6 +188,12 @@ def _append(items, actor: Actor, *, integrate_on_commit: bool) -> list[Event]:
         event._state.db = connection.alias
         events.append(event)
     return events
+
+
+def integration_mode() -> str:
+    """settings.ZHIFA_LEDGER_INTEGRATION: "commit" (on commit of the appending transaction) or "worker" (the
+    integrator loop of `zhifa worker`, see `run_integrator`)."""
+    return getattr(settings, "ZHIFA_LEDGER_INTEGRATION", "commit")
 
 
 def _integration_registered() -> bool:
@@ -377,6 +389,35 @@ def integrate(
             # The lock is released: a commit that was refused the lock while we held it is visible now.
             if full or not _has_queued(cursor):
                 return total
+
+
+def run_integrator(
+    stop: threading.Event, *, busy_poll: float = 0.005, idle_poll: float = 0.2, idle_after: float = 1.0
+) -> None:
+    """The sequencer loop of `zhifa worker` (integration mode "worker"): integrate whatever is queued, batch after
+    batch; when the queue is empty, look again after `busy_poll` seconds while appends keep coming, after
+    `idle_poll` once nothing came for `idle_after` seconds. An event therefore waits for its index about a
+    `busy_poll` under load and at most an `idle_poll` after a quiet spell. Errors are logged and retried; the
+    periodic task and every checkpoint, proof and verify integrate too, so a stopped loop delays indexes but
+    loses nothing. Runs on the calling thread's connection (the caller closes it).
+    """
+    from django.db import close_old_connections
+
+    last_work = time.monotonic()
+    while not stop.is_set():
+        try:
+            done = integrate(wait=False)
+        except Exception:  # keep the sequencer alive: log, drop the connection, retry
+            log.exception("ledger integration failed")
+            close_old_connections()
+            connection.close()
+            stop.wait(idle_poll)
+            continue
+        now = time.monotonic()
+        if done:
+            last_work = now
+            continue
+        stop.wait(busy_poll if now - last_work < idle_after else idle_poll)
 
 
 def pending_count() -> int:

@@ -121,12 +121,18 @@ def two_integrators() -> None:
     assert not errors, errors
 
 
-def stress(clients: int = 8, per_client: int = 60) -> int:
-    """Many appenders (some rolling back) and a looping integrator at once; then the log must be exact."""
+def stress(clients: int = 8, per_client: int = 60, *, sequencer: bool = False) -> int:
+    """Many appenders (some rolling back) and a looping integrator at once; then the log must be exact.
+    `sequencer`: integration mode "worker" — appends do not integrate, `run_integrator` (the loop of `zhifa worker`)
+    alone must drain the queue."""
+    from django.conf import settings
     from django.db import connection, transaction
 
     from zhifa.ledger.models import Event, Leaf, LedgerHead, Pending
-    from zhifa.ledger.services import Actor, append, integrate
+    from zhifa.ledger.services import Actor, append, integrate, run_integrator
+
+    mode = settings.ZHIFA_LEDGER_INTEGRATION
+    settings.ZHIFA_LEDGER_INTEGRATION = "worker" if sequencer else "commit"
 
     committed: dict[int, list[int]] = {}
     stop = threading.Event()
@@ -152,13 +158,20 @@ def stress(clients: int = 8, per_client: int = 60) -> int:
             integrate(wait=False)
             time.sleep(0.001)
 
-    loop = _thread(looping_integrator)
+    loop = _thread(run_integrator, stop) if sequencer else _thread(looping_integrator)
     threads = [_thread(client, k) for k in range(clients)]
     for t in threads:
         t.join(120)
+    if sequencer:  # nobody integrates but the loop: it must drain the queue on its own
+        deadline = time.monotonic() + 20
+        while Pending.objects.exists():
+            assert time.monotonic() < deadline, "the sequencer loop did not drain the queue"
+            time.sleep(0.01)
+        assert not Event.objects.filter(leaf__isnull=True).exists()
     stop.set()
     loop.join(20)
     assert not errors, errors
+    settings.ZHIFA_LEDGER_INTEGRATION = mode
     integrate(wait=True)
     size = LedgerHead.objects.get().size
     assert list(Leaf.objects.order_by("index").values_list("index", flat=True)) == list(range(size))
@@ -193,6 +206,9 @@ def main() -> int:
         done += ["lower id commits later", "commit while locked"]
     two_integrators()
     appended = stress()
+    if connection.vendor == "postgresql":  # the PostgreSQL deployment: the sequencer loop of `zhifa worker`
+        appended += stress(sequencer=True)
+        done.append("sequencer loop")
     if connection.vendor == "postgresql":  # the integrator's session lock and commit mode are restored
         integrate(wait=False)
         with connection.cursor() as cursor:

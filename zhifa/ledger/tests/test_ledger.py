@@ -587,3 +587,39 @@ def test_a_hole_at_the_end_of_a_chunk_is_named(events, key_path, chunk):
     sql('DELETE FROM ledger_leaf WHERE "index" = %s', [hole])
     report = verify(chunk=chunk, files=False, integrate=False)
     assert report.first.kind == "event" and report.first.ref == f"#{hole}"
+
+
+class _StopWhenIdle:
+    """A stop flag for `run_integrator` that stops the loop the first time it goes idle."""
+
+    def __init__(self):
+        self.waits = []
+
+    def is_set(self) -> bool:
+        return bool(self.waits)
+
+    def wait(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        return True
+
+
+def test_worker_mode_leaves_sequencing_to_the_worker_loop(db, settings, django_capture_on_commit_callbacks):
+    from zhifa.ledger.services import run_integrator
+
+    integrate()
+    size = log_size()
+    settings.ZHIFA_LEDGER_INTEGRATION = "worker"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        events = [
+            append("test.worker", actor=SYSTEM, subject=("test.thing", i), payload={"i": i}) for i in range(3)
+        ]
+    assert callbacks == []  # no integration on commit: the append was its INSERT alone
+    assert log_size() == size and Pending.objects.count() == 3
+    stop = _StopWhenIdle()
+    run_integrator(stop, busy_poll=0.01, idle_poll=0.5)
+    assert stop.waits == [
+        0.01
+    ]  # it integrated, found the queue empty, and waited the short poll (work was recent)
+    assert log_size() == size + 3 and not Pending.objects.exists()
+    indexes = [Leaf.objects.get(event_id=e.id).index for e in events]
+    assert indexes == [size, size + 1, size + 2]

@@ -1,4 +1,5 @@
-"""`zhifa worker`: the django-tasks database worker plus the periodic scheduler (zhifa/core/periodic.py)."""
+"""`zhifa worker`: the django-tasks database worker, the periodic scheduler (zhifa/core/periodic.py) and, in ledger
+integration mode "worker" (PostgreSQL), the ledger's sequencer loop."""
 
 import threading
 
@@ -6,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from zhifa.core.periodic import run_scheduler
+from zhifa.ledger.services import integration_mode, run_integrator
 
 
 class Command(BaseCommand):
@@ -15,6 +17,11 @@ class Command(BaseCommand):
         stop = threading.Event()
         scheduler = threading.Thread(target=run_scheduler, args=(stop,), name="zhifa-scheduler", daemon=True)
         scheduler.start()
+        if integration_mode() == "worker":
+            integrator = threading.Thread(
+                target=run_integrator, args=(stop,), name="zhifa-ledger-integrator", daemon=True
+            )
+            integrator.start()
         try:
             call_command("db_worker", queue_name="*", reload=False)
         finally:
