@@ -1550,9 +1550,43 @@ def h_approve_filing(ctx: Ctx) -> None:
         raise ValidationFailed("立案日期不能早于案源登记日期。", code="filed_before_source")
     _next_number(case, filed_on)
     case.filed_on = filed_on
-    d = _open_deadline(case, "decide", "作出处理决定", "penalty.decide", filed_on)
+    d = _open_deadline(case, "decide", "作出处理决定", _decide_rule_code(case, filed_on), filed_on)
     ctx.payload |= {"number": case.number, "decide_due": d.due_on, "explanation": d.explanation}
     case.filing_document_id = _issue(ctx, "case_filing", docs_filing(ctx))
+
+
+def _decide_rule_code(case: Case, on: dt.date) -> str:
+    """第六十条's 90 days, or the sector rule of the case's domain (e.g. penalty.decide.market) where one is set up."""
+    from zhifa.deadlines.services import sector_rule_code
+
+    return sector_rule_code("penalty.decide", case.domain.code, on)
+
+
+def h_extend_decide_period(ctx: Ctx) -> None:
+    """Extend the open 办案期限 by one approved extension of its own rule: the rule says whether it can be
+    extended, by how much, how often and by whom (deadlines.due refuses with its citation otherwise)."""
+    from zhifa.deadlines.services import due
+
+    current = CaseDeadline.objects.filter(
+        case=ctx.case, key="decide", status=CaseDeadline.Status.OPEN
+    ).first()
+    if current is None:
+        raise Conflict("本案没有进行中的办案期限。", code="no_open_period")
+    rule = current.rule
+    if rule.extension_approver and user_role(ctx.user) != rule.extension_approver:
+        raise PermissionDenied(
+            f"延长“{rule.name}”须由{Role(rule.extension_approver).label}批准。", code="extension_approver"
+        )
+    result = due(rule, current.start, extensions=current.extensions + 1)
+    current.status, current.closed_on = CaseDeadline.Status.CANCELLED, ctx.today
+    current.save(update_fields=["status", "closed_on", "updated_at"])
+    d = CaseDeadline.objects.create(
+        case=ctx.case, key="decide", label="作出处理决定（经批准延长）", rule=rule, rule_code=rule.code,
+        rule_valid_from=rule.valid_from, start=current.start, due_on=_as_date(result.date, "届满日"),
+        explanation=f"{result.explanation}（延长理由：{ctx.data['reason']}）", extensions=current.extensions + 1,
+    )  # fmt: skip
+    ctx.payload |= {"old_due": current.due_on, "due_on": d.due_on, "extensions": d.extensions,
+                    "rule": rule.code, "explanation": d.explanation}  # fmt: skip
 
 
 def h_decline_filing(ctx: Ctx) -> None:

@@ -149,6 +149,19 @@ _TABLE = [
         fields=(Field("measure_id", "措施编号", "int"), REASON),
     ),
     Transition(
+        "extend_decide_period",
+        "批准延长办案期限",
+        OPEN_STATES,
+        None,
+        frozenset({H}),
+        "case.decide_period_extended",
+        case_officer=False,
+        procedures=(Procedure.ORDINARY,),
+        fields=(REASON,),
+        note="行政处罚法第六十条：法律、法规、规章对办案期限另有规定的，从其规定；能否延长、延长多久、由谁批准，"
+        "以本案适用的期限规则为准。",
+    ),
+    Transition(
         "release_measure",
         "解除/处理措施",
         OPEN_STATES + (State.DECIDED, State.EXECUTING),

@@ -65,11 +65,13 @@ CIVIL_CODE_203 = "参照《中华人民共和国民法典》第二百零三条�
 
 PENALTY_DECIDE_NOTE = (
     "第六十条规定自立案之日起九十日内作出决定，本身不设延长，只规定“法律、法规、规章另有规定的，从其规定”，"
-    "因此本条全国通用规则不可延长。部门规章规定延长的（如《市场监督管理行政处罚程序规定》关于办案期限延长的规定），"
-    "由系统管理员另建一条期限规则：使用单独的规则代码（如 penalty.decide.market_regulation），期限依据仍为第六十条，"
-    "在“延长依据（库外法规、规章）”中写明该规章的名称和条号，并按该规章填写延长期限、次数和审批角色；"
-    "只有全国统一适用的变化才作为本规则代码的新版本。机关自身的办案期限，届满日不顺延。"
+    "因此本条全国通用规则不可延长。部门规章规定延长的（如《市场监督管理行政处罚程序规定》第六十四条），"
+    "由系统管理员另建一条期限规则，规则代码为“penalty.decide.执法领域代码”（如 penalty.decide.market），"
+    "该领域的案件立案时即适用该规则；期限依据仍为第六十条，在“延长依据（库外法规、规章）”中写明该规章的名称和条号，"
+    "并按该规章填写延长期限、次数和审批角色；只有全国统一适用的变化才作为本规则代码的新版本。"
+    "机关自身的办案期限，届满日不顺延。"
 )
+MARKET_DECIDE_BASIS = "《市场监督管理行政处罚程序规定》（2022年修正）第六十四条第一款"
 
 # (law, article, paragraph, item) tuples are resolved with laws.services.cite.
 RULES = [
@@ -84,6 +86,27 @@ RULES = [
         # No extension: 第六十条 grants none; it only defers to "法律、法规、规章另有规定的，从其规定".
         "valid_from": PENALTY_FROM,
         "note": PENALTY_DECIDE_NOTE,
+    },
+    {
+        # The sector version for cases of the enforcement domain "market" (see PENALTY_DECIDE_NOTE): the 90 days of
+        # 第六十条, plus the one 30-day extension the head approves under the SAMR procedure rules. A further
+        # extension there is decided by the heads' collective discussion with a period they set: recorded as such,
+        # not computed.
+        "code": "penalty.decide.market",
+        "name": "立案后作出行政处罚决定（市场监管）",
+        "start_label": "立案之日",
+        "amount": 90,
+        "unit": Unit.CALENDAR_DAY,
+        "citation": (PENALTY, 60),
+        "day_type_citation": (PENALTY, 85),
+        "extension_amount": 30,
+        "extension_unit": Unit.CALENDAR_DAY,
+        "extension_max_times": 1,
+        "extension_approver": Role.HEAD,
+        "extension_basis": MARKET_DECIDE_BASIS,
+        "valid_from": PENALTY_FROM,
+        "note": "因案情复杂或者其他原因，不能在规定期限内作出处理决定的，经市场监督管理部门负责人批准，可以延长三十日"
+        f"（{MARKET_DECIDE_BASIS}）。",
     },
     {
         "code": "penalty.service",

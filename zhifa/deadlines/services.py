@@ -294,6 +294,19 @@ def rule_for(code: str, on: dt.date) -> PeriodRule:
     return rule
 
 
+def sector_rule_code(code: str, domain_code: str, on: dt.date) -> str:
+    """The code of the rule that governs a case of enforcement domain `domain_code`: the sector version
+    "<code>.<domain_code>" (e.g. penalty.decide.market, set up from a 部门规章) when one is in force on `on`,
+    else `code` itself."""
+    candidate = f"{code}.{domain_code}"
+    exists = (
+        PeriodRule.objects.filter(code=candidate, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .exists()
+    )
+    return candidate if exists else code
+
+
 def _full(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
