@@ -1463,6 +1463,58 @@ def docs_decision(ctx: Ctx, d: Decision) -> dict:
     }
 
 
+def docs_no_penalty(ctx: Ctx, d: Decision) -> dict:
+    """不予行政处罚决定书: the facts, the ground (第三十三条, or 第五十七条第一款第三项 when the facts are not
+    established), the basis and the remedies."""
+    review, court = _remedy_bodies(ctx.case.agency)
+    if d.outcome == Decision.Outcome.NOT_ESTABLISHED:
+        ground, basis = "违法事实不能成立", _cite(57, 1, 3)
+    else:
+        label = d.get_no_penalty_ground_display()
+        ground, basis = label.split("（")[0], _cite(33, 1 if d.no_penalty_ground != "no_fault" else 2)
+    return _party_context(ctx.case) | {
+        "case_number": ctx.case.number,
+        "facts": d.facts,
+        "ground": ground,
+        "legal_basis": f"{basis}{'、' + d.basis if d.basis else ''}",
+        # 第三十三条第三款: 对当事人的违法行为依法不予行政处罚的，行政机关应当对当事人进行教育。
+        "education": "本机关已对你（单位）进行了批评教育，望今后严格遵守法律、法规的规定。"
+        if d.outcome == Decision.Outcome.NO_PENALTY
+        else "",
+        "review_body": review,
+        "court": court,
+    }
+
+
+def docs_transfer(ctx: Ctx, d: Decision) -> dict:
+    """涉嫌犯罪案件移送书 (第二十七条第一款), listing what goes with the case."""
+    materials = ["涉嫌犯罪案件调查报告"] + [
+        f"证据：{e.title}" for e in Evidence.objects.filter(case=ctx.case)
+    ]
+    if Measure.objects.filter(case=ctx.case).exclude(kind=Measure.Kind.PRESERVE).exists():
+        materials.append("涉案物品清单")
+    return _party_context(ctx.case) | {
+        "case_number": ctx.case.number,
+        "transfer_to": d.transfer_to,
+        "facts": d.facts.rstrip("。") + "，涉嫌犯罪。",
+        "legal_basis": _cite(27, 1),
+        "materials": materials,
+    }
+
+
+def docs_seizure_extension(ctx: Ctx, m: Measure, original_number: str) -> dict:
+    review, court = _remedy_bodies(ctx.case.agency)
+    reason = ctx.data["reason"].rstrip("。") + "，"
+    return _party_context(ctx.case) | {
+        "case_number": ctx.case.number,
+        "original_number": original_number or "查封扣押决定书",
+        "reason": reason,
+        "period": f"延长三十日，至{_date_cn(m.due_on)}",
+        "review_body": review,
+        "court": court,
+    }
+
+
 def docs_onsite_decision(ctx: Ctx, d: Decision) -> dict:
     """当场处罚决定书 (第五十二条: 违法行为, 种类和依据, 罚款数额, 时间, 地点, 救济途径, 机关名称), in the 决定书 kind;
     the address, not demanded by 第五十二条, reads “未登记” when the party has none."""
@@ -1627,6 +1679,11 @@ def h_extend_seizure(ctx: Ctx) -> None:
     m.extended, m.extension_reason, m.due_on = True, ctx.data["reason"], d.due_on
     m.save(update_fields=["extended", "extension_reason", "due_on", "updated_at"])
     ctx.payload |= {"measure": m.pk, "due_on": d.due_on, "explanation": d.explanation}
+    # 行政强制法第二十五条第二款: the extension is told to the party in writing, with its reason.
+    from zhifa.documents.models import IssuedDocument
+
+    original = IssuedDocument.objects.filter(pk=m.document_id).values_list("number", flat=True).first() or ""
+    _issue(ctx, "seizure_extension", docs_seizure_extension(ctx, m, original))
 
 
 def h_release_measure(ctx: Ctx) -> None:
@@ -1819,7 +1876,11 @@ def h_decide(ctx: Ctx) -> None:
     if d.outcome == Decision.Outcome.PENALTY:
         # 行政处罚决定书, validated against 行政处罚法第五十九条 by zhifa.documents (a missing item refuses).
         d.document_id = _issue(ctx, "penalty_decision", docs_decision(ctx, d))
-        d.save(update_fields=["document_id"])
+    elif d.outcome == Decision.Outcome.TRANSFER:
+        d.document_id = _issue(ctx, "case_transfer", docs_transfer(ctx, d))  # 第二十七条第一款
+    else:  # 不予行政处罚 (第三十三条) or 违法事实不能成立 (第五十七条第一款第三项)
+        d.document_id = _issue(ctx, "no_penalty_decision", docs_no_penalty(ctx, d))
+    d.save(update_fields=["document_id"])
 
 
 def _start_execution(ctx: Ctx, decision: Decision, served_on: dt.date) -> None:

@@ -313,6 +313,83 @@ DEFAULT_KINDS: list[dict] = [
     },
 ]
 
+# The other outcomes of 行政处罚法第五十七条 and the extension of a seizure: each a written decision of its own.
+DEFAULT_KINDS.extend(
+    [
+        {
+            "code": "seizure_extension",
+            "name": "延长查封扣押期限决定书",
+            "prefix": "延封",
+            "order": 55,
+            "required": [
+                ("party_name", "当事人"),
+                ("original_number", "原查封扣押决定书文号"),
+                ("reason", "延长理由"),
+                ("period", "延长后的期限"),
+                ("review_body", "申请行政复议的机关"),
+                ("court", "提起行政诉讼的人民法院"),
+            ],
+            # 行政强制法第二十五条第二款: 延长查封、扣押的决定应当及时书面告知当事人，并说明理由。
+            "citation": ("administrative-coercion-law", 25),
+            "sample": {
+                **_PARTY,
+                "original_number": "昌市监封〔2026〕3号",
+                "reason": "涉案食品须经检验机构检验，检验报告尚未出具，案情复杂。",
+                "period": "延长三十日，至2026年5月1日",
+                "review_body": "昌吉市人民政府",
+                "court": "昌吉市人民法院",
+            },
+        },
+        {
+            "code": "no_penalty_decision",
+            "name": "不予行政处罚决定书",
+            "prefix": "不罚",
+            "order": 81,
+            "required": [
+                ("party_name", "当事人"),
+                ("facts", "案件事实"),
+                ("ground", "不予行政处罚的理由"),
+                ("legal_basis", "依据"),
+                ("review_body", "申请行政复议的机关"),
+                ("court", "提起行政诉讼的人民法院"),
+            ],
+            "citation": ("administrative-penalty-law", 57),
+            "sample": {
+                **_PARTY,
+                "case_number": "昌市监立〔2026〕9号",
+                "facts": "当事人销售的食品标签瑕疵，不影响食品安全且不会对消费者造成误导，当事人已当场改正。",
+                "ground": "违法行为轻微并及时改正，没有造成危害后果",
+                "legal_basis": "《中华人民共和国行政处罚法》第三十三条第一款",
+                "review_body": "昌吉市人民政府",
+                "court": "昌吉市人民法院",
+            },
+        },
+        {
+            "code": "case_transfer",
+            "name": "涉嫌犯罪案件移送书",
+            "prefix": "移",
+            "order": 82,
+            "required": [
+                ("party_name", "当事人"),
+                ("transfer_to", "移送机关"),
+                ("facts", "涉嫌犯罪的事实"),
+                ("legal_basis", "移送依据"),
+                ("materials", "移送材料"),
+            ],
+            # 行政处罚法第二十七条第一款: 违法行为涉嫌犯罪的，行政机关应当及时将案件移送司法机关。
+            "citation": ("administrative-penalty-law", 27),
+            "sample": {
+                **_PARTY,
+                "case_number": "昌市监立〔2026〕11号",
+                "transfer_to": "昌吉市公安局",
+                "facts": "当事人生产销售的白酒经检验甲醇含量超标，涉案货值金额8万余元，涉嫌生产、销售伪劣产品罪。",
+                "legal_basis": "《中华人民共和国行政处罚法》第二十七条第一款",
+                "materials": ["涉嫌犯罪案件调查报告", "涉案物品清单", "检验报告", "其他有关材料"],
+            },
+        },
+    ]
+)
+
 BY_CODE = {k["code"]: k for k in DEFAULT_KINDS}
 
 
