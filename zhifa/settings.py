@@ -164,6 +164,11 @@ ZHIFA_UPLOAD_MAX_SIZE = int(os.environ.get("ZHIFA_UPLOAD_MAX_SIZE", str(4 << 30)
 ZHIFA_UPLOAD_TEMP_DIR = os.environ.get("ZHIFA_UPLOAD_TEMP_DIR") or None
 ZHIFA_UPLOAD_EXPIRE_SECONDS = int(os.environ.get("ZHIFA_UPLOAD_EXPIRE_SECONDS", str(3 * 24 * 3600)))
 
+# Public portal: the platform's jurisdiction (a GB/T 2260 code; empty: the deepest jurisdiction holding every body)
+# and the public base URL printed in QR codes of certificate cards (empty: the URL the page was requested at).
+ZHIFA_PORTAL_JURISDICTION = os.environ.get("ZHIFA_PORTAL_JURISDICTION", "")
+ZHIFA_PORTAL_URL = os.environ.get("ZHIFA_PORTAL_URL", "")
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

@@ -41,6 +41,7 @@ def _mount():
     from zhifa.ledger.api import router as ledger
     from zhifa.portal.annual.api import router as annual
     from zhifa.portal.api import router as portal
+    from zhifa.portal.prior.api import router as portal_prior
     from zhifa.portal.search.api import router as portal_search
     from zhifa.registry.api import router as registry
     from zhifa.reviews.api import router as reviews
@@ -55,6 +56,7 @@ def _mount():
     api.add_router("/reviews/", reviews, tags=["法制审核"])
     api.add_router("/portal/", portal, tags=["公示平台"])
     api.add_router("/portal/search/", portal_search, tags=["公示检索"])
+    api.add_router("/portal/prior/", portal_prior, tags=["公示平台（事前公开）"])
     api.add_router("/annual/", annual, tags=["统计年报"])
 
 
