@@ -17,6 +17,7 @@ urlpatterns = [
     path("console/cases/", include("zhifa.cases.urls")),
     path("console/documents/", include("zhifa.documents.urls")),
     path("console/reviews/", include("zhifa.reviews.urls")),
+    path("console/portal/", include("zhifa.portal.console_urls")),
     path("files/", include("zhifa.files.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

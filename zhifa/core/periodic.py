@@ -16,6 +16,7 @@ PERIODIC = [
     ("zhifa.deadlines.tasks.check_calendar_coverage_task", 24 * 3600),
     ("zhifa.catalog.tasks.supersede_due_task", 24 * 3600),
     ("zhifa.files.tasks.expire_uploads_task", 3600),
+    ("zhifa.portal.tasks.publications_daily_task", 3600),
 ]
 
 

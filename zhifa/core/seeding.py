@@ -8,6 +8,7 @@ from importlib import import_module
 SEEDERS = [
     "zhifa.laws.services.import_bundled",
     "zhifa.deadlines.seed.seed",
+    "zhifa.portal.seed.seed",
 ]
 
 

@@ -5,3 +5,13 @@ class PortalConfig(AppConfig):
     name = "zhifa.portal"
     label = "portal"
     verbose_name = "公示平台"
+
+    def ready(self):
+        from zhifa.cases.services import register_transition_listener
+        from zhifa.portal import services
+
+        # Decisions and 查封/扣押 become publications; 决定变更/撤销 withdraws them (in the step's transaction).
+        register_transition_listener(services.on_transition)
+        search = services._search()
+        if search is not None and hasattr(search, "register_result_loader"):
+            search.register_result_loader(services.result_loader)

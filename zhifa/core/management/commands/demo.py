@@ -34,6 +34,10 @@ class Command(BaseCommand):
 
         self.stdout.write("加载演示数据：一年的办案案例及文书（约一至两分钟）…")
         cases_demo.load(registry, count=cases)
+        from zhifa.portal import demo as portal_demo
+
+        self.stdout.write("加载演示数据：执法决定公示 …")
+        portal_demo.load()
         from zhifa.deadlines.services import check_calendar_coverage
 
         check_calendar_coverage()  # today (late 2026): the 2027 holiday schedule is not entered yet → alert
