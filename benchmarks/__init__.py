@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-MODULES = ["benchmarks.ledger", "benchmarks.files", "benchmarks.cases"]
+MODULES = ["benchmarks.ledger", "benchmarks.files", "benchmarks.cases", "benchmarks.search"]
 
 
 @dataclass

@@ -12,6 +12,6 @@ class PortalConfig(AppConfig):
 
         # Decisions and 查封/扣押 become publications; 决定变更/撤销 withdraws them (in the step's transaction).
         register_transition_listener(services.on_transition)
-        search = services._search()
-        if search is not None and hasattr(search, "register_result_loader"):
-            search.register_result_loader(services.result_loader)
+        from zhifa.portal.search import services as search
+
+        search.register_result_loader(services.result_loader)

@@ -84,25 +84,14 @@ CORRECTABLE_REVISIONS = ("changed", "remade")
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Search (zhifa.portal.search, built alongside: imported lazily, used only when it offers the contract)
-
-
-def _search():
-    from importlib import import_module
-
-    for name in ("zhifa.portal.search.services", "zhifa.portal.search"):
-        try:
-            module = import_module(name)
-        except ImportError:
-            continue
-        if all(hasattr(module, f) for f in ("index_document", "remove_document")):
-            return module
-    return None
+# Search (zhifa.portal.search): only published, redacted text is indexed; withdrawal and expiry remove it in the
+# same transaction.
 
 
 def _index(pub: Publication) -> None:
-    search = _search()
-    if search is None or pub.current is None:
+    from zhifa.portal.search import services as search
+
+    if pub.current is None:
         return
     f = pub.current.fields
     search.index_document(
@@ -118,9 +107,9 @@ def _index(pub: Publication) -> None:
 
 
 def _unindex(pub: Publication) -> None:
-    search = _search()
-    if search is not None:
-        search.remove_document(pub.pk)
+    from zhifa.portal.search import services as search
+
+    search.remove_document(pub.pk)
 
 
 def result_loader(ids) -> list[dict]:
