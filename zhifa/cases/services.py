@@ -242,7 +242,9 @@ def add_party(user, case: Case, party: Party) -> CaseParty:
 
 
 def _lock(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("agency", "domain").get(pk=case.pk)
+    # of=("self",): lock the case row only, not the agency and 执法领域 rows the join reads (PostgreSQL would lock
+    # every joined row, queueing all case steps of a domain behind each other).
+    return Case.objects.select_for_update(of=("self",)).select_related("agency", "domain").get(pk=case.pk)
 
 
 def create_case(

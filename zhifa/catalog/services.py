@@ -136,7 +136,11 @@ def may_create(user) -> bool:
 
 
 def _lock(version: ListVersion) -> ListVersion:
-    return ListVersion.objects.select_for_update().select_related("catalog_list__agency").get(pk=version.pk)
+    return (
+        ListVersion.objects.select_for_update(of=("self",))
+        .select_related("catalog_list__agency")
+        .get(pk=version.pk)
+    )
 
 
 def _require_status(version: ListVersion, allowed, doing: str) -> None:

@@ -613,7 +613,11 @@ def approve(user, pub: Publication, *, fields: dict | None = None, channel: str 
         message="公示信息须由本机关法制审核人员审核脱敏内容后发布。", citation=APPROVE_CITATION,
     )  # fmt: skip
     with transaction.atomic():
-        pub = Publication.objects.select_for_update().select_related("agency__jurisdiction").get(pk=pub.pk)
+        pub = (
+            Publication.objects.select_for_update(of=("self",))
+            .select_related("agency__jurisdiction")
+            .get(pk=pub.pk)
+        )
         version = draft_of(pub)
         if version is None:
             raise Conflict("没有待审核的公示内容。", code="nothing_to_approve")
