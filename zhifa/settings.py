@@ -163,6 +163,8 @@ ZHIFA_LEDGER_TRUSTED_KEYS = [
 ZHIFA_UPLOAD_MAX_SIZE = int(os.environ.get("ZHIFA_UPLOAD_MAX_SIZE", str(4 << 30)))
 ZHIFA_UPLOAD_TEMP_DIR = os.environ.get("ZHIFA_UPLOAD_TEMP_DIR") or None
 ZHIFA_UPLOAD_EXPIRE_SECONDS = int(os.environ.get("ZHIFA_UPLOAD_EXPIRE_SECONDS", str(3 * 24 * 3600)))
+# The size of each PATCH the console's upload widget sends (a lost connection re-sends at most one of them).
+ZHIFA_UPLOAD_CHUNK_SIZE = int(os.environ.get("ZHIFA_UPLOAD_CHUNK_SIZE", str(8 << 20)))
 
 # Public portal: the platform's jurisdiction (a GB/T 2260 code; empty: the deepest jurisdiction holding every body)
 # and the public base URL printed in QR codes of certificate cards (empty: the URL the page was requested at).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -125,6 +126,9 @@ def case_detail(request, pk: int):
             "timeline": services.timeline(case),
             "evidence_kinds": EvidenceKind.choices,
             "av_steps": AVStep.choices,
+            # the resumable upload widget (zhifa.files tus): the case is fixed metadata, the form fields are added
+            "upload_metadata": {"case_id": case.pk},
+            "chunk_size": settings.ZHIFA_UPLOAD_CHUNK_SIZE,
             "today": timezone.localdate(),
             "decision": getattr(case, "decision", None),
             "can_report": services.access_report_allowed(request.user),

@@ -80,6 +80,7 @@ def server_env(var_dir: Path) -> dict[str, str]:
         ZHIFA_TASKS_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
         ZHIFA_DEBUG="0",
         ZHIFA_ALLOWED_HOSTS="127.0.0.1,localhost",
+        ZHIFA_UPLOAD_CHUNK_SIZE=str(1 << 20),  # 1 MiB: uploads of a few MB report progress several times
         DJANGO_SETTINGS_MODULE="zhifa.settings",
         PYTHONUNBUFFERED="1",
     )
