@@ -18,6 +18,7 @@ urlpatterns = [
     path("console/documents/", include("zhifa.documents.urls")),
     path("console/reviews/", include("zhifa.reviews.urls")),
     path("console/portal/", include("zhifa.portal.console_urls")),
+    path("console/annual/", include("zhifa.portal.annual.console_urls")),
     path("files/", include("zhifa.files.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -36,6 +36,7 @@ PROVIDERS = [
     "zhifa.cases.console.home_sections",
     "zhifa.reviews.console.home_sections",
     "zhifa.portal.console.home_sections",
+    "zhifa.portal.annual.console.home_sections",
 ]
 
 

@@ -17,6 +17,7 @@ PERIODIC = [
     ("zhifa.catalog.tasks.supersede_due_task", 24 * 3600),
     ("zhifa.files.tasks.expire_uploads_task", 3600),
     ("zhifa.portal.tasks.publications_daily_task", 3600),
+    ("zhifa.portal.annual.tasks.check_overdue_task", 24 * 3600),
 ]
 
 

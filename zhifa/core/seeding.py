@@ -9,6 +9,7 @@ SEEDERS = [
     "zhifa.laws.services.import_bundled",
     "zhifa.deadlines.seed.seed",
     "zhifa.portal.seed.seed",
+    "zhifa.portal.annual.seed.seed",
 ]
 
 

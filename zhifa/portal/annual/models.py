@@ -54,7 +54,9 @@ class DueRule(TimeStamped):
     每年1月31日前公开本机关上年度行政执法总体情况有关数据). Versioned by the report years it applies to."""
 
     first_year = models.PositiveSmallIntegerField("适用起始年度（统计年度）")
-    last_year = models.PositiveSmallIntegerField("适用截止年度", null=True, blank=True, help_text="空 = 现行有效")
+    last_year = models.PositiveSmallIntegerField(
+        "适用截止年度", null=True, blank=True, help_text="空 = 现行有效"
+    )
     month = models.PositiveSmallIntegerField("次年截止月")
     day = models.PositiveSmallIntegerField("次年截止日")
     citation = models.CharField("依据", max_length=300)
@@ -140,7 +142,12 @@ class AnnualReport(TimeStamped):
     )
     number = models.PositiveIntegerField("版本号", default=1)
     based_on = models.ForeignKey(
-        "self", verbose_name="更正自", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+        "self",
+        verbose_name="更正自",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
     )
     correction_reason = models.TextField("更正原因", blank=True)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
@@ -189,7 +196,9 @@ class AnnualReport(TimeStamped):
                 name="annual_jurisdiction_version_unique",
             ),
             models.CheckConstraint(
-                condition=(Q(scope="agency", agency__isnull=False) | Q(scope="jurisdiction", agency__isnull=True)),
+                condition=(
+                    Q(scope="agency", agency__isnull=False) | Q(scope="jurisdiction", agency__isnull=True)
+                ),
                 name="annual_scope_subject",
             ),
         ]
@@ -216,10 +225,17 @@ class NarrativeRevision(models.Model):
     report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="narrative_revisions")
     number = models.PositiveIntegerField("修订序号")
     text = models.TextField("文字说明")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     author_name = models.CharField("修改人", max_length=60)
     created_at = models.DateTimeField("保存时间", auto_now_add=True)
 
     class Meta:
         ordering = ["report", "-number"]
-        constraints = [models.UniqueConstraint(fields=["report", "number"], name="annual_narrative_rev_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="annual_narrative_rev_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}：第{self.number}次修改"

@@ -38,6 +38,10 @@ class Command(BaseCommand):
 
         self.stdout.write("加载演示数据：执法决定公示 …")
         portal_demo.load()
+        from zhifa.portal.annual import demo as annual_demo
+
+        self.stdout.write("加载演示数据：行政执法统计年报 …")
+        annual_demo.load(registry)
         from zhifa.deadlines.services import check_calendar_coverage
 
         check_calendar_coverage()  # today (late 2026): the 2027 holiday schedule is not entered yet → alert
