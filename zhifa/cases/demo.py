@@ -544,6 +544,10 @@ def _ordinary(run: Run, key: str, target: str, matter: Matter, variant: str, sta
     decision = {"penalty_kinds": kinds, "facts": matter.facts, "basis": matter.basis, **money}
     if gains:
         decision["confiscation_amount"] = gains
+    from zhifa.reviews.demo import review_for_decision
+
+    # 法制审核 (issue 4): a major decision is reviewed (代拟稿 → 材料 → 报送 → 同意) before the head decides.
+    review_for_decision(case, {"outcome": "penalty", "decided_on": decided_on, **decision}, handler=officer)
     _t(head, case, "decide", outcome="penalty", decided_on=decided_on, **decision)
     if target == "decided":
         return case

@@ -40,11 +40,21 @@ LABELS = {
 ACCESS_EVENTS = (VIEWED, EVIDENCE_DOWNLOADED, ARCHIVE_EXPORTED, DOCUMENT_VIEWED, DOCUMENT_DOWNLOADED)
 
 
+# Labels of events other apps write with a case's id (法制审核, 公示 …), registered by those apps in ready().
+OTHER_LABELS: dict[str, str] = {}
+
+
+def register_labels(labels: dict[str, str]) -> None:
+    OTHER_LABELS.update(labels)
+
+
 def label(event_type: str) -> str:
     from zhifa.cases.transitions import TRANSITIONS
 
     if event_type in LABELS:
         return LABELS[event_type]
+    if event_type in OTHER_LABELS:
+        return OTHER_LABELS[event_type]
     for t in TRANSITIONS.values():
         if t.event == event_type:
             return t.label

@@ -18,6 +18,7 @@ PERIODIC = [
     ("zhifa.files.tasks.expire_uploads_task", 3600),
     ("zhifa.portal.tasks.publications_daily_task", 3600),
     ("zhifa.portal.annual.tasks.check_overdue_task", 24 * 3600),
+    ("zhifa.reviews.tasks.check_review_deadlines_task", 3600),
 ]
 
 

@@ -313,6 +313,43 @@ DEFAULT_KINDS: list[dict] = [
     },
 ]
 
+# 法制审核意见书 (zhifa.reviews; 行政处罚法第五十八条, 国办发〔2018〕118号 书面审核意见; columns as domain.md §4).
+# Signed by the agency's review body: its reviewers and the advisors the Justice Bureau assigned to it.
+DEFAULT_KINDS.append(
+    {
+        "code": "legal_review_opinion",
+        "name": "法制审核意见书",
+        "prefix": "法审",
+        "order": 85,
+        "issuer": "zhifa.reviews.services.may_sign_opinion",
+        "required": [
+            ("party_name", "当事人"),
+            ("decision_summary", "执法决定简述"),
+            ("legal_basis", "法律依据"),
+            ("facts", "事实认定"),
+            ("conclusion", "审核意见"),
+            ("details", "具体意见"),
+            ("reviewer", "审核人"),
+        ],
+        "citation": ("administrative-penalty-law", 58),
+        "sample": {
+            **_PARTY,
+            "review_body": "法制审核机构",
+            "case_number": "昌市监立〔2026〕7号",
+            "decision_summary": "给予行政处罚，罚款人民币150,000.00元（决定书代拟稿第1版）",
+            "legal_basis": "《中华人民共和国产品质量法》第四十九条",
+            "facts": "当事人销售不合格电线电缆86卷，货值金额15480元。",
+            "scope": "目录清单第1项：对法人或者其他组织罚款150000元，达到100000元的标准",
+            "conclusion": "同意",
+            "details": "事实清楚，证据确实充分，程序合法，适用依据正确，裁量适当。",
+            "problems": [],
+            "checklist": [{"point": "主体与人员资格", "hint": "", "result": "符合", "note": ""}],
+            "reviewer": "乙审核（具有法律职业资格）",
+            "attachments": ["调查终结报告", "证据材料"],
+        },
+    }
+)
+
 # The other outcomes of 行政处罚法第五十七条 and the extension of a seizure: each a written decision of its own.
 DEFAULT_KINDS.extend(
     [

@@ -347,12 +347,22 @@ def _jsonable(ctx: dict) -> dict:
 # --- issuing --------------------------------------------------------------------------------------------------
 
 
-def _require_issuer(user, agency, *, channel: str) -> None:
+def _issuer_allowed(user, agency, kind) -> bool:
+    """A kind may name who signs it (kinds.py "issuer": dotted path of fn(user, agency) -> bool, e.g. the
+    法制审核意见书, signed by the agency's review body); otherwise the agency's officers and heads."""
+    check = kinds.BY_CODE.get(getattr(kind, "code", ""), {}).get("issuer")
+    if check:
+        from django.utils.module_loading import import_string
+
+        return bool(import_string(check)(user, agency))
+    return user_role(user) in ISSUER_ROLES and getattr(user, "agency_id", None) == agency.pk
+
+
+def _require_issuer(user, agency, *, channel: str, kind=None) -> None:
     from zhifa.laws.services import cite
     from zhifa.registry.models import Agency
 
-    role = user_role(user)
-    if role in ISSUER_ROLES and getattr(user, "agency_id", None) == agency.pk:
+    if _issuer_allowed(user, agency, kind):
         if agency.status != Agency.Status.ACTIVE:
             raise ValidationFailed(
                 f"{agency.name}已{agency.get_status_display()}，不能再以其名义签发文书。",
@@ -397,7 +407,7 @@ def issue_document(
     stays as it is and a `document.corrected` event links the two.
     """
     kind = get_kind(kind)
-    _require_issuer(user, agency, channel=channel)
+    _require_issuer(user, agency, channel=channel, kind=kind)
     if corrects is not None:
         corrects = get_visible(IssuedDocument.objects.filter(pk=corrects.pk), user, channel=channel)
         if corrects.agency_id != agency.pk or corrects.kind_id != kind.pk:

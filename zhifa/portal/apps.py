@@ -12,6 +12,10 @@ class PortalConfig(AppConfig):
 
         # Decisions and 查封/扣押 become publications; 决定变更/撤销 withdraws them (in the step's transaction).
         register_transition_listener(services.on_transition)
+        from zhifa.cases.events import register_labels
+        from zhifa.portal.events import LABELS
+
+        register_labels(LABELS)  # publication events carry the case's id: the case timeline names them
         from zhifa.portal.search import services as search
 
         search.register_result_loader(services.result_loader)

@@ -34,6 +34,10 @@ class Command(BaseCommand):
 
         self.stdout.write("加载演示数据：一年的办案案例及文书（约一至两分钟）…")
         cases_demo.load(registry, count=cases)
+        from zhifa.reviews import demo as reviews_demo
+
+        self.stdout.write("加载演示数据：法制审核 …")
+        reviews_demo.load()
         from zhifa.portal import demo as portal_demo
 
         self.stdout.write("加载演示数据：执法决定公示 …")
