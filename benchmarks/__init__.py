@@ -13,7 +13,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-MODULES = ["benchmarks.ledger", "benchmarks.files", "benchmarks.cases", "benchmarks.search"]
+MODULES = [
+    "benchmarks.ledger",
+    "benchmarks.files",
+    "benchmarks.cases",
+    "benchmarks.search",
+    "benchmarks.portal",
+]
 
 
 @dataclass
