@@ -49,7 +49,8 @@ def test_facts_not_established_cite_article_57(cw):
                         decided_on=TODAY())  # fmt: skip
     doc = _doc(case)
     assert (
-        doc.context["ground"] == "违法事实不能成立" and "第五十七条第一款第（三）项" in doc.context["legal_basis"]
+        doc.context["ground"] == "违法事实不能成立"
+        and "第五十七条第一款第（三）项" in doc.context["legal_basis"]
     )
     assert doc.context["education"] == ""
 
