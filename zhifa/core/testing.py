@@ -119,3 +119,47 @@ def build_world() -> World:
         market_officer=mo,
         ecology_officer=eo,
     )
+
+
+def run_on_scratch_database(module: str, tmp_path, *, timeout: int = 600, **env_extra: str):
+    """Run `python -m module` in a child process against a throw-away database of the test run's vendor (a SQLite
+    file in tmp_path; on PostgreSQL a fresh database on the same server, created and dropped here) and return the
+    CompletedProcess. For checks whose threads must commit for real: committed rows of the append-only ledger
+    cannot be removed from the test database afterwards, so `transaction=True` tests are impossible."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+    from pathlib import Path
+
+    from django.db import connection
+
+    def run(database_url: str):
+        env = dict(os.environ)
+        env.update(
+            DJANGO_SETTINGS_MODULE="zhifa.settings",
+            DATABASE_URL=database_url,
+            ZHIFA_VAR_DIR=str(tmp_path / "var"),
+            ZHIFA_TASKS_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
+            **env_extra,
+        )
+        root = Path(__file__).resolve().parents[2]
+        return subprocess.run(
+            [sys.executable, "-m", module], env=env, cwd=root, capture_output=True, text=True, timeout=timeout
+        )
+
+    if connection.vendor == "sqlite":
+        return run(f"sqlite:///{tmp_path / 'scratch.sqlite3'}")
+    import psycopg
+
+    s = connection.settings_dict
+    name = f"zhifa_scratch_{uuid.uuid4().hex[:12]}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    server = f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        return run(f"{server}/{name}")
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
