@@ -49,6 +49,9 @@ class Command(BaseCommand):
         from zhifa.deadlines.services import check_calendar_coverage
 
         check_calendar_coverage()  # today (late 2026): the 2027 holiday schedule is not entered yet → alert
+        from zhifa.ledger.services import create_checkpoint
+
+        create_checkpoint()  # the portal's 记录核验 page and the archives have a signed checkpoint at once
         token_file = settings.VAR_DIR / "demo-api-token"
         if not token_file.exists():
             from zhifa.api.auth import issue_token
