@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _seed(sender, **kwargs):
+    # after core's seeders (zhifa.core precedes this app in INSTALLED_APPS): the statutes and period rules exist
+    from zhifa.portal.seed import seed
+
+    seed()
 
 
 class PortalConfig(AppConfig):
@@ -7,6 +15,7 @@ class PortalConfig(AppConfig):
     verbose_name = "公示平台"
 
     def ready(self):
+        post_migrate.connect(_seed, sender=self, dispatch_uid="zhifa-portal-seed")
         from zhifa.cases.services import register_transition_listener
         from zhifa.portal import services
 

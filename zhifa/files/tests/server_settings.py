@@ -7,8 +7,9 @@ is the file store; other apps' pages are not needed).
 from zhifa.settings import *  # noqa: F403
 from zhifa.settings import INSTALLED_APPS
 
-INSTALLED_APPS = [a for a in INSTALLED_APPS if a not in ("zhifa.cases", "zhifa.documents")] + [
-    "zhifa.files.tests.crashapp"
-]
+# the platforms (cases and what builds on it) are left out: the file store stands below them
+PLATFORMS = ("zhifa.cases", "zhifa.documents", "zhifa.reviews", "zhifa.portal", "zhifa.portal.search",
+             "zhifa.portal.annual")  # fmt: skip
+INSTALLED_APPS = [a for a in INSTALLED_APPS if a not in PLATFORMS] + ["zhifa.files.tests.crashapp"]
 ROOT_URLCONF = "zhifa.files.tests.server_urls"
 ZHIFA_UPLOAD_SYNC_BYTES = 1 << 20

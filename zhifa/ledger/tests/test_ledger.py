@@ -487,13 +487,20 @@ def test_checkpoint_task_is_enqueued_when_the_log_crosses_a_multiple(db, setting
     integrate()
     size = log_size()
     needed = 5 - size % 5
-    for i in range(needed - 1):
+
+    def committed(label, i):
+        """One append in a transaction of its own: its on-commit callbacks run, and are gone afterwards as after a
+        real commit (the test's own transaction never commits, so Django would keep them listed)."""
+        start = len(connection.run_on_commit)
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            append("test.fill", actor=SYSTEM, subject=("test.thing", i), payload={})
-        assert len(callbacks) == 1  # the integration after commit, nothing else
+            append(label, actor=SYSTEM, subject=("test.thing", i), payload={})
+        del connection.run_on_commit[start:]
+        return callbacks
+
+    for i in range(needed - 1):
+        assert len(committed("test.fill", i)) == 1  # the integration after commit, nothing else
     assert latest_checkpoint() is None and log_size() == size + needed - 1
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        append("test.cross", actor=SYSTEM, subject=("test.thing", 0), payload={})
+    callbacks = committed("test.cross", 0)
     # the integration crossed the multiple; the immediate task backend of the tests ran the checkpoint on commit
     assert len(callbacks) == 2
     assert latest_checkpoint().tree_size == size + needed

@@ -149,7 +149,9 @@ def test_submit_problems_resubmit_approve_decide(zhifa_server, new_context, data
 
     # the officer reaches the review from the case page and writes the draft
     officer.goto(case_url)
-    officer.get_by_role("link", name="法制审核", exact=True).click()
+    officer.locator("main").get_by_role(
+        "link", name="法制审核", exact=True
+    ).click()  # the case page's link, not the nav
     assert officer.url == review_url
     post_panel(officer, "拟写代拟稿", "保存代拟稿", "代拟稿已保存",
                {"outcome": "penalty", "fine_amount": "150000", "facts": "当事人销售导体电阻不合格的电线86卷。",
