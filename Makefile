@@ -31,7 +31,7 @@ demo: demo-data
 	@$(BIN)/zhifa worker >> var/log/worker.log 2>&1 & echo $$! > var/worker.pid
 	@trap 'kill $$(cat var/worker.pid) 2>/dev/null; rm -f var/worker.pid' EXIT INT TERM; \
 	  $(BIN)/zhifa demo --accounts; \
-	  echo "控制台 http://$(HOST):$(PORT)/console/   API 文档 http://$(HOST):$(PORT)/api/v1/docs"; \
+	  echo "公示平台 http://$(HOST):$(PORT)/   控制台 http://$(HOST):$(PORT)/console/   API 文档 http://$(HOST):$(PORT)/api/v1/docs"; \
 	  $(BIN)/zhifa runserver --noreload $(HOST):$(PORT)
 
 serve: install
