@@ -392,12 +392,13 @@ def integrate(
 
 
 def run_integrator(
-    stop: threading.Event, *, busy_poll: float = 0.005, idle_poll: float = 0.2, idle_after: float = 1.0
+    stop: threading.Event, *, busy_poll: float = 0.02, idle_poll: float = 0.2, idle_after: float = 1.0
 ) -> None:
-    """The sequencer loop of `zhifa worker` (integration mode "worker"): integrate whatever is queued, batch after
-    batch; when the queue is empty, look again after `busy_poll` seconds while appends keep coming, after
-    `idle_poll` once nothing came for `idle_after` seconds. An event therefore waits for its index about a
-    `busy_poll` under load and at most an `idle_poll` after a quiet spell. Errors are logged and retried; the
+    """The sequencer loop of `zhifa worker` (integration mode "worker"): integrate one batch of what is queued; after
+    a full batch go on at once, after a partial one (or none) let appends gather for `busy_poll` seconds while they
+    keep coming, `idle_poll` once nothing came for `idle_after` seconds — batches, not a core spent on a few events
+    at a time. An event therefore waits for its index about a `busy_poll` under load and at most an `idle_poll`
+    after a quiet spell. Errors are logged and retried; the
     periodic task and every checkpoint, proof and verify integrate too, so a stopped loop delays indexes but
     loses nothing. Runs on the calling thread's connection (the caller closes it).
     """
@@ -406,7 +407,7 @@ def run_integrator(
     last_work = time.monotonic()
     while not stop.is_set():
         try:
-            done = integrate(wait=False)
+            done = integrate(wait=False, max_batches=1)
         except Exception:  # keep the sequencer alive: log, drop the connection, retry
             log.exception("ledger integration failed")
             close_old_connections()
@@ -416,7 +417,10 @@ def run_integrator(
         now = time.monotonic()
         if done:
             last_work = now
-            continue
+            if done >= INTEGRATE_BATCH:
+                continue  # a full batch: more is queued, go on at once
+        # a partial batch: let appends gather for `busy_poll`, so the sequencer integrates in batches instead of
+        # spending a core on a few events at a time
         stop.wait(busy_poll if now - last_work < idle_after else idle_poll)
 
 
