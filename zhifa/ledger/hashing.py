@@ -15,9 +15,9 @@ as a JSON array in this fixed order:
 - payload is the stored canonical JSON text itself (sorted keys, no spaces, UTF-8), embedded verbatim.
 
 The first twelve elements are self-delimiting, so the bytes decode to exactly one set of column values: moving a
-character from one column to another, or re-spacing the payload, changes the leaf. The integrator renders entries
-with `entry_text` (the reference); `zhifa verify` has the database render the same text in SQL (verify.py), and
-tests prove both agree over arbitrary text on both vendors.
+character from one column to another, or re-spacing the payload, changes the leaf. `entry_text` is the reference
+(proofs and SQLite's integrator use it); `zhifa verify`, and PostgreSQL's integrator, have the database render the
+same text in SQL (verify.py), and tests prove the renderings agree over arbitrary text on both vendors.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import hashlib
 import json
 import logging
 import threading
@@ -118,19 +119,49 @@ _ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 INSERT_CHUNK = 500  # rows per INSERT statement (10 parameters each, far below SQLite's limit)
 
 
-def _insert_events(cursor, rows: list[tuple]) -> list[int]:
-    """INSERT the rows, returning their insertion ids in row order (a sequence numbers a multi-row VALUES in order;
+def _insert_events(rows: list[tuple]) -> list[int]:
+    """INSERT the rows, returning their insertion ids in row order (a sequence numbers a multi-row insert in order;
     sorting the returned ids makes that independent of the order RETURNING lists them)."""
+    if connection.vendor == "postgresql":
+        return _pg_insert_events(rows)
     ids: list[int] = []
-    for k in range(0, len(rows), INSERT_CHUNK):
-        part = rows[k : k + INSERT_CHUNK]
-        params = [value for row in part for value in row]
-        cursor.execute(
-            f"INSERT INTO ledger_event ({_COLUMNS}) VALUES {', '.join([_ROW] * len(part))} RETURNING id",
-            params,
-        )
-        ids.extend(sorted(r[0] for r in cursor.fetchall()))
+    with connection.cursor() as cursor:
+        for k in range(0, len(rows), INSERT_CHUNK):
+            part = rows[k : k + INSERT_CHUNK]
+            params = [value for row in part for value in row]
+            cursor.execute(
+                f"INSERT INTO ledger_event ({_COLUMNS}) VALUES {', '.join([_ROW] * len(part))} RETURNING id",
+                params,
+            )
+            ids.extend(sorted(r[0] for r in cursor.fetchall()))
     return ids
+
+
+# PostgreSQL: two fixed statements (one row; any number of rows as arrays), so psycopg prepares each once per
+# connection (after a few executions, settings OPTIONS "prepare_threshold") and the server neither parses nor plans
+# an append again; values are sent in binary, never quoted into the SQL text.
+_PG_INSERT_ONE = f"INSERT INTO ledger_event ({_COLUMNS}) VALUES {_ROW} RETURNING id"
+_PG_INSERT_MANY = (
+    f"INSERT INTO ledger_event ({_COLUMNS}) SELECT * FROM unnest(%s::timestamptz[], %s::bigint[], %s::varchar[], "
+    "%s::varchar[], %s::bigint[], %s::varchar[], %s::varchar[], %s::varchar[], %s::bigint[], %s::text[]) "
+    "RETURNING id"
+)
+
+
+def _pg_insert_events(rows: list[tuple]) -> list[int]:
+    """Straight through psycopg, not Django's cursor wrapper: an append is the hottest statement of the platform, and
+    the wrapper (with its client-side quoting) cost more CPU than the INSERT itself. What the wrapper would check is
+    checked here: an open connection, no broken transaction, errors as Django's database errors."""
+    import psycopg
+
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as raw:
+        if len(rows) == 1:
+            raw.execute(_PG_INSERT_ONE, rows[0])
+        else:
+            raw.execute(_PG_INSERT_MANY, [list(column) for column in zip(*rows, strict=True)])
+        return sorted(r[0] for r in raw.fetchall())
 
 
 def append(
@@ -174,9 +205,11 @@ def _append(items, actor: Actor, *, integrate_on_commit: bool) -> list[Event]:
         for event_type, subject_type, subject_id, case_id, text in prepared
     ]
     # Outside a transaction, one INSERT statement is a transaction of its own: no BEGIN/COMMIT round trips.
-    single = not connection.in_atomic_block and len(rows) <= INSERT_CHUNK
-    with contextlib.nullcontext() if single else transaction.atomic(), connection.cursor() as cursor:
-        ids = _insert_events(cursor, rows)
+    single = not connection.in_atomic_block and (
+        connection.vendor == "postgresql" or len(rows) <= INSERT_CHUNK
+    )
+    with contextlib.nullcontext() if single else transaction.atomic():
+        ids = _insert_events(rows)
         if integrate_on_commit and integration_mode() == "commit" and not _integration_registered():
             transaction.on_commit(_integrate_after_commit, robust=True)
     events = []
@@ -251,49 +284,112 @@ def _peek(cursor, *, full: bool, limit: int) -> tuple[list[int], list[tuple], in
 
     Queue mode: the lowest `limit` ids of the queue (an id without an event row, or whose event has a leaf already,
     is only dropped from the queue). `full`: the lowest `limit` events without a leaf, queued or not.
+    An event is its columns (SQLite) or (id, the entry's tail rendered by the database as UTF-8 bytes) on
+    PostgreSQL, see `_leaves`.
     """
+    pg = connection.vendor == "postgresql"
+    columns = f"e.id, {_pg_tail()}" if pg else _EVENT_COLUMNS
+    params = [hashing.default_algorithm()] if pg else []
     if full:
-        cursor.execute(
-            f"SELECT {_EVENT_COLUMNS}, {_HEAD} FROM ledger_event e WHERE {_UNINTEGRATED} ORDER BY e.id LIMIT %s",
-            [limit],
+        rows = _fetch(
+            cursor,
+            f"SELECT {columns}, {_HEAD} FROM ledger_event e WHERE {_UNINTEGRATED} ORDER BY e.id LIMIT %s",
+            [*params, limit],
         )
-        rows = cursor.fetchall()
         return [row[0] for row in rows], [row[:-1] for row in rows], rows[-1][-1] if rows else None
-    cursor.execute(
-        f"SELECT p.event_id, {_EVENT_COLUMNS}, {_HEAD} FROM "
+    rows = _fetch(
+        cursor,
+        f"SELECT p.event_id, {columns}, {_HEAD} FROM "
         f"(SELECT event_id FROM ledger_pending ORDER BY event_id LIMIT %s) p "
         f"LEFT JOIN ledger_event e ON e.id = p.event_id AND {_UNINTEGRATED} ORDER BY p.event_id",
-        [limit],
+        [*params, limit],
     )
-    rows = cursor.fetchall()
     events = [row[1:-1] for row in rows if row[1] is not None]
     return [row[0] for row in rows], events, rows[-1][-1] if rows else None
+
+
+def _pg_tail() -> str:
+    from zhifa.ledger.verify import pg_entry_tail_sql
+
+    return pg_entry_tail_sql("%s::text")
+
+
+def _leaves(events: list[tuple], size: int, alg: str) -> list[tuple]:
+    """(index, event id, leaf hash, alg) of `events` at the indexes from `size` on.
+
+    SQLite: the entry is rendered by `hashing.entry_text` from the columns. PostgreSQL: the database rendered all of
+    the entry but its head "[index," (the same SQL as `zhifa verify`, pinned against `hashing.entry_text` by the
+    tests); Python hashes 0x00 ‖ "[index," ‖ tail from a started hash (no per-event rendering in Python).
+    """
+    leaves = []
+    if connection.vendor == "postgresql":
+        proto = hashlib.new(alg, hashing.LEAF_PREFIX)
+        for index, (event_id, tail) in enumerate(events, start=size):
+            h = proto.copy()
+            h.update(b"[%d," % index)
+            h.update(tail)
+            leaves.append((index, event_id, h.digest(), alg))
+        return leaves
+    for index, row in enumerate(events, start=size):
+        event_id, when, actor_id, name, role, agency_id, etype, stype, sid, case_id, payload = row
+        entry = hashing.entry_text(
+            index, event_id, hashing.time_text(when), actor_id, name, role, agency_id,
+            etype, stype, sid, case_id, alg, payload,
+        )  # fmt: skip
+        leaves.append((index, event_id, hashing.leaf_hash(alg, entry.encode()), alg))
+    return leaves
+
+
+def _fetch(cursor, sql: str, params: list) -> list[tuple]:
+    """Rows of a sequencer query. PostgreSQL: through a server-side binding cursor, so that the fixed statements of
+    the sequencer are parsed and planned once per connection (psycopg prepares them after a few executions) instead
+    of being split and quoted by the client every time; results in binary, text loaded as raw UTF-8 bytes."""
+    if connection.vendor != "postgresql":
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    import psycopg
+    from psycopg.types.string import ByteaBinaryLoader
+
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as raw:
+        raw.adapters.register_loader("text", ByteaBinaryLoader)  # this cursor only
+        raw.execute(sql, params, binary=True)
+        return raw.fetchall()
+
+
+# PostgreSQL: one fixed statement whatever the batch size (arrays, not a VALUES list of N rows): it drops the taken
+# ids from the queue, inserts the leaves and sets the head.
+_PG_WRITE = (
+    "WITH taken AS (DELETE FROM ledger_pending WHERE event_id = ANY(%s::bigint[])), "
+    'added AS (INSERT INTO ledger_leaf ("index", event_id, leaf_hash, alg) '
+    "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[], %s::varchar[])) "
+    "UPDATE ledger_ledgerhead SET size = %s WHERE id = 1"
+)
 
 
 def _write(cursor, taken: list[int], leaves: list[tuple], end: int) -> None:
     """Drop `taken` from the queue, insert the leaves, set the head. PostgreSQL: one statement, so it needs no
     transaction of its own (the integrator lock keeps other integrators out between the peek and this)."""
-    marks = ", ".join(["%s"] * len(taken))
-    delete = f"DELETE FROM ledger_pending WHERE event_id IN ({marks})"
-    insert = (
-        f'INSERT INTO ledger_leaf ("index", event_id, leaf_hash, alg) VALUES '
-        f"{', '.join(['(%s, %s, %s, %s)'] * len(leaves))}"
-    )
-    values = [value for leaf in leaves for value in leaf]
-    if not leaves:
-        cursor.execute(delete, taken)
-    elif connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        import psycopg
+
         # Outside a caller's transaction this statement is its own transaction; unless settings say otherwise it
         # commits asynchronously (set_config(..., true) is SET LOCAL), see `durable_integration`.
         mode = "" if connection.in_atomic_block or durable_integration() else _ASYNC_COMMIT
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as raw:
+            if leaves:
+                columns = [list(column) for column in zip(*leaves, strict=True)]
+                raw.execute(_PG_WRITE + mode, [taken, *columns, end])
+            else:
+                raw.execute("DELETE FROM ledger_pending WHERE event_id = ANY(%s::bigint[])", [taken])
+        return
+    marks = ", ".join(["%s"] * len(taken))
+    cursor.execute(f"DELETE FROM ledger_pending WHERE event_id IN ({marks})", taken)
+    if leaves:
         cursor.execute(
-            f"WITH taken AS ({delete}), added AS ({insert}) "
-            f"UPDATE ledger_ledgerhead SET size = %s WHERE id = 1{mode}",
-            [*taken, *values, end],
+            f'INSERT INTO ledger_leaf ("index", event_id, leaf_hash, alg) VALUES '
+            f"{', '.join(['(%s, %s, %s, %s)'] * len(leaves))}",
+            [value for leaf in leaves for value in leaf],
         )
-    else:
-        cursor.execute(delete, taken)
-        cursor.execute(insert, values)
         cursor.execute("UPDATE ledger_ledgerhead SET size = %s WHERE id = 1", [end])
 
 
@@ -332,14 +428,7 @@ def _integrate_batch(cursor, *, full: bool, limit: int, enqueue: bool) -> tuple[
     if size is None and events:
         size = _ensure_head(cursor)
     alg = hashing.default_algorithm()
-    leaves = []
-    for index, row in enumerate(events, start=size or 0):
-        event_id, when, actor_id, name, role, agency_id, etype, stype, sid, case_id, payload = row
-        entry = hashing.entry_text(
-            index, event_id, hashing.time_text(when), actor_id, name, role, agency_id,
-            etype, stype, sid, case_id, alg, payload,
-        )  # fmt: skip
-        leaves.append((index, event_id, hashing.leaf_hash(alg, entry.encode()), alg))
+    leaves = _leaves(events, size or 0, alg)
     end = (size or 0) + len(leaves)
     _write(cursor, taken, leaves, end)
     every = max(1, int(getattr(settings, "ZHIFA_CHECKPOINT_EVERY", 1000)))
@@ -392,7 +481,7 @@ def integrate(
 
 
 def run_integrator(
-    stop: threading.Event, *, busy_poll: float = 0.02, idle_poll: float = 0.2, idle_after: float = 1.0
+    stop: threading.Event, *, busy_poll: float = 0.1, idle_poll: float = 0.2, idle_after: float = 1.0
 ) -> None:
     """The sequencer loop of `zhifa worker` (integration mode "worker"): integrate one batch of what is queued; after
     a full batch go on at once, after a partial one (or none) let appends gather for `busy_poll` seconds while they

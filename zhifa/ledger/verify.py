@@ -115,14 +115,7 @@ def _entry_sql(vendor: str, *, checked: bool = False) -> str:
     Both are pinned against `hashing.entry_text` by hypothesis tests over arbitrary text.
     """
     if vendor == "postgresql":
-        ints = ['l."index"::text', "e.id::text"] + [
-            f"COALESCE({c}::text, 'null')" for c in ("e.actor_id", "e.actor_agency_id", "e.case_id")
-        ]
-        when = "to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
-        # One to_json over an array quotes the time and all six strings in one call ('["t","a",...,"alg"]', ","
-        # separators, a NULL as null); btrim drops only the brackets, since the elements start and end with '"'.
-        texts = f"btrim(to_json(ARRAY[{when}, {', '.join(_TEXTS)}])::text, '[]')"
-        return "'[' || " + " || ',' || ".join([*ints, texts, "e.payload"]) + " || ']'"
+        return """'[' || l."index"::text || ',' || """ + pg_entry_tail_sql("l.alg")
     if not checked:
         columns = ", ".join(
             ['l."index"', "e.id", "e.actor_id", "e.actor_agency_id", "e.case_id", _SQLITE_TIME, *_TEXTS]
@@ -143,6 +136,21 @@ def _entry_sql(vendor: str, *, checked: bool = False) -> str:
         + ["CASE typeof(e.payload) WHEN 'text' THEN e.payload ELSE '!' END"]
     )
     return "CAST(char(0) || '[' || " + " || ',' || ".join(parts) + " || ']' AS BLOB)"
+
+
+def pg_entry_tail_sql(alg: str) -> str:
+    """PostgreSQL: the entry of the event `e` after its index and that index's comma (see `_entry_sql`), with the
+    leaf algorithm given by the SQL expression `alg`. The sequencer has the database render this (it does not know
+    the index until it takes the batch; Python puts "[index," in front) and hashes it; verify renders the whole
+    entry. Both are pinned against `hashing.entry_text` by the tests."""
+    ints = ["e.id::text"] + [
+        f"COALESCE({c}::text, 'null')" for c in ("e.actor_id", "e.actor_agency_id", "e.case_id")
+    ]
+    when = "to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+    # One to_json over an array quotes the time and all six strings in one call ('["t","a",...,"alg"]', ","
+    # separators, a NULL as null); btrim drops only the brackets, since the elements start and end with '"'.
+    texts = f"btrim(to_json(ARRAY[{when}, {', '.join([*_TEXTS[:-1], alg])}])::text, '[]')"
+    return " || ',' || ".join([*ints, texts, "e.payload"]) + " || ']'"
 
 
 _RANGE = 'l."index" >= %s AND l."index" < %s ORDER BY l."index"'
@@ -336,11 +344,15 @@ _session_ready = False
 
 # PostgreSQL settings for scanning: sort in memory if at all, no parallel query competing for the cores, the leaves
 # read through their primary key in index order (no sort: rows stream out while the server renders the next ones),
-# never a JIT compilation of a chunk's query.
+# each leaf's event fetched through the event's primary key (a nested loop: the planner, seeing a chunk's thousands
+# of leaves, would otherwise hash the whole event table for every chunk, which grows with the log), never a JIT
+# compilation of a chunk's query.
 _SCAN_SETTINGS = {
     "work_mem": "64MB",
     "max_parallel_workers_per_gather": "0",
     "enable_bitmapscan": "off",
+    "enable_hashjoin": "off",
+    "enable_mergejoin": "off",
     "jit": "off",
 }
 

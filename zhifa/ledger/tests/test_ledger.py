@@ -548,7 +548,8 @@ def test_the_database_quotes_tricky_text_exactly_as_python(db, value):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=text_without_nul, subject=text_without_nul, value=text_without_nul)
 def test_any_text_round_trips_through_the_database_and_verifies(db, name, subject, value):
-    # the database's rendering of the whole entry (verify) equals Python's (integration), byte for byte
+    # the database's rendering of the entry (verify; on PostgreSQL also the integration's) equals Python's reference
+    # (`hashing.entry_text`, which proofs and SQLite's integration use), byte for byte
     event = append("test.text" + name[:8], actor=Actor(id=1, name=name, role=name[:32], agency_id=None),
                    subject=(subject[:64], subject[:64]), payload={"v": value, "t": TRICKY})  # fmt: skip
     integrate()
