@@ -1290,7 +1290,7 @@ def _penalty_lines(kinds, fine, confiscation) -> list[str]:
     return lines
 
 
-def _remedy_bodies(agency) -> tuple[str, str]:
+def remedy_bodies(agency) -> tuple[str, str]:
     """(复议机关, 人民法院) from the agency's published 救济渠道, else those of its area (行政复议法第二十四条:
     the people's government of the level; 行政诉讼法第十八条: the court of the place)."""
     import re
@@ -1385,7 +1385,7 @@ def docs_preservation(ctx: Ctx, m: Measure) -> dict:
 
 
 def docs_seizure(ctx: Ctx, m: Measure) -> dict:
-    review, court = _remedy_bodies(ctx.case.agency)
+    review, court = remedy_bodies(ctx.case.agency)
     return _party_context(ctx.case) | {
         "case_number": ctx.case.number,
         "reason": ctx.data.get("reason") or f"当事人涉嫌{ctx.case.title}，为防止证据损毁、制止违法行为。",
@@ -1428,7 +1428,7 @@ def docs_decision(ctx: Ctx, d: Decision) -> dict:
     """The 行政处罚决定书 (第五十九条: parties and addresses; facts and evidence; kinds and basis; manner and term
     of performance; remedy; agency and date) from the case."""
     case = ctx.case
-    review, court = _remedy_bodies(case.agency)
+    review, court = remedy_bodies(case.agency)
     notice = _notice(case)
     statement = ""
     if notice is not None:
@@ -1468,7 +1468,7 @@ def docs_decision(ctx: Ctx, d: Decision) -> dict:
 def docs_no_penalty(ctx: Ctx, d: Decision) -> dict:
     """不予行政处罚决定书: the facts, the ground (第三十三条, or 第五十七条第一款第三项 when the facts are not
     established), the basis and the remedies."""
-    review, court = _remedy_bodies(ctx.case.agency)
+    review, court = remedy_bodies(ctx.case.agency)
     if d.outcome == Decision.Outcome.NOT_ESTABLISHED:
         ground, basis = "违法事实不能成立", _cite(57, 1, 3)
     else:
@@ -1505,7 +1505,7 @@ def docs_transfer(ctx: Ctx, d: Decision) -> dict:
 
 
 def docs_seizure_extension(ctx: Ctx, m: Measure, original_number: str) -> dict:
-    review, court = _remedy_bodies(ctx.case.agency)
+    review, court = remedy_bodies(ctx.case.agency)
     reason = ctx.data["reason"].rstrip("。") + "，"
     return _party_context(ctx.case) | {
         "case_number": ctx.case.number,

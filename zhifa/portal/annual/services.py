@@ -173,6 +173,12 @@ def _manual_of(agencies, year: int, own: AnnualReport | None) -> dict[int, dict]
     return {k: v for k, (_s, v) in out.items()}
 
 
+def _recompute(report: AnnualReport, today: dt.date) -> None:
+    """Fill the report's tables from the case data (and its manual values) as of `today`; the caller saves it."""
+    report.tables = _compute(report, today)
+    report.generated_at = timezone.now()
+
+
 def _compute(report: AnnualReport, today: dt.date) -> dict:
     agencies = counting.reporting_agencies(
         agency=report.agency if report.scope == AnnualReport.Scope.AGENCY else None,
@@ -231,8 +237,7 @@ def generate(
             due_on=due_date(year),
             created_by=_fk(user),
         )
-        report.tables = _compute(report, today)
-        report.generated_at = timezone.now()
+        _recompute(report, today)
         report.save()
         append(
             events.GENERATED,
@@ -262,8 +267,7 @@ def regenerate(user, report: AnnualReport, *, today: dt.date | None = None, chan
                 code="annual_published_frozen",
             )
         before = report.status
-        report.tables = _compute(report, today)
-        report.generated_at = timezone.now()
+        _recompute(report, today)
         report.status = Status.DRAFT
         report.approved_at = report.approved_by = report.submitted_at = report.submitted_by = None
         report.save()
@@ -316,8 +320,7 @@ def set_manual(
             else:
                 manual[key] = number
         report.manual = manual
-        report.tables = _compute(report, today)
-        report.generated_at = timezone.now()
+        _recompute(report, today)
         report.save()
         append(
             events.MANUAL_SET,
@@ -534,8 +537,7 @@ def create_correction(
             due_on=report.due_on,
             created_by=_fk(user),
         )
-        new.tables = _compute(new, today)
-        new.generated_at = timezone.now()
+        _recompute(new, today)
         new.save()
         append(
             events.CORRECTION_CREATED,

@@ -175,9 +175,9 @@ def body(pk: int) -> Agency:
 
 def remedy_bodies(agency: Agency) -> tuple[str, str]:
     """(复议机关, 人民法院): the case platform derives them for its 决定书; the portal shows the same."""
-    from zhifa.cases.services import _remedy_bodies
+    from zhifa.cases.services import remedy_bodies as derive
 
-    return _remedy_bodies(agency)
+    return derive(agency)
 
 
 def power_items(agency: Agency, today: dt.date | None = None):
