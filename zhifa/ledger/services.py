@@ -43,7 +43,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
 from zhifa.core.errors import NotFound, ValidationFailed
@@ -119,13 +119,11 @@ _ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 INSERT_CHUNK = 500  # rows per INSERT statement (10 parameters each, far below SQLite's limit)
 
 
-def _insert_events(rows: list[tuple]) -> list[int]:
-    """INSERT the rows, returning their insertion ids in row order (a sequence numbers a multi-row insert in order;
-    sorting the returned ids makes that independent of the order RETURNING lists them)."""
-    if connection.vendor == "postgresql":
-        return _pg_insert_events(rows)
+def _insert_events(conn, rows: list[tuple]) -> list[int]:
+    """SQLite: INSERT the rows, returning their insertion ids in row order (a sequence numbers a multi-row insert in
+    order; sorting the returned ids makes that independent of the order RETURNING lists them)."""
     ids: list[int] = []
-    with connection.cursor() as cursor:
+    with conn.cursor() as cursor:
         for k in range(0, len(rows), INSERT_CHUNK):
             part = rows[k : k + INSERT_CHUNK]
             params = [value for row in part for value in row]
@@ -148,15 +146,15 @@ _PG_INSERT_MANY = (
 )
 
 
-def _pg_insert_events(rows: list[tuple]) -> list[int]:
+def _pg_insert_events(conn, rows: list[tuple]) -> list[int]:
     """Straight through psycopg, not Django's cursor wrapper: an append is the hottest statement of the platform, and
     the wrapper (with its client-side quoting) cost more CPU than the INSERT itself. What the wrapper would check is
     checked here: an open connection, no broken transaction, errors as Django's database errors."""
     import psycopg
 
-    connection.ensure_connection()
-    connection.validate_no_broken_transaction()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as raw:
+    conn.ensure_connection()
+    conn.validate_no_broken_transaction()
+    with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as raw:
         if len(rows) == 1:
             raw.execute(_PG_INSERT_ONE, rows[0])
         else:
@@ -198,19 +196,20 @@ def _append(items, actor: Actor, *, integrate_on_commit: bool) -> list[Event]:
     actor_id = None if actor.id is None else int(actor.id)
     role = str(actor.role)
     agency_id = None if actor.agency_id is None else int(actor.agency_id)
+    conn = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy is a context-local lookup
     now = timezone.now()
-    db_now = connection.ops.adapt_datetimefield_value(now)
+    db_now = conn.ops.adapt_datetimefield_value(now)
     rows = [
         (db_now, actor_id, name, role, agency_id, event_type, subject_type, subject_id, case_id, text)
         for event_type, subject_type, subject_id, case_id, text in prepared
     ]
-    # Outside a transaction, one INSERT statement is a transaction of its own: no BEGIN/COMMIT round trips.
-    single = not connection.in_atomic_block and (
-        connection.vendor == "postgresql" or len(rows) <= INSERT_CHUNK
-    )
-    with contextlib.nullcontext() if single else transaction.atomic():
-        ids = _insert_events(rows)
-        if integrate_on_commit and integration_mode() == "commit" and not _integration_registered():
+    pg = conn.vendor == "postgresql"
+    # Outside a transaction, one INSERT statement is a transaction of its own: no BEGIN/COMMIT round trips. Inside
+    # the caller's transaction no savepoint either (an error aborts the caller's transaction, as it should).
+    single = not conn.in_atomic_block and (pg or len(rows) <= INSERT_CHUNK)
+    with contextlib.nullcontext() if single else transaction.atomic(savepoint=False):
+        ids = _pg_insert_events(conn, rows) if pg else _insert_events(conn, rows)
+        if integrate_on_commit and integration_mode() == "commit" and not _integration_registered(conn):
             transaction.on_commit(_integrate_after_commit, robust=True)
     events = []
     for event_id, (event_type, subject_type, subject_id, case_id, text) in zip(ids, prepared, strict=True):
@@ -218,7 +217,7 @@ def _append(items, actor: Actor, *, integrate_on_commit: bool) -> list[Event]:
         event = Event(event_id, now, actor_id, name, role, agency_id, event_type, subject_type, subject_id,
                       case_id, text)  # fmt: skip
         event._state.adding = False
-        event._state.db = connection.alias
+        event._state.db = DEFAULT_DB_ALIAS
         events.append(event)
     return events
 
@@ -229,9 +228,9 @@ def integration_mode() -> str:
     return getattr(settings, "ZHIFA_LEDGER_INTEGRATION", "commit")
 
 
-def _integration_registered() -> bool:
+def _integration_registered(conn) -> bool:
     """Whether this transaction already integrates on commit (one integration per transaction is enough)."""
-    return any(entry[1] is _integrate_after_commit for entry in getattr(connection, "run_on_commit", ()))
+    return any(entry[1] is _integrate_after_commit for entry in getattr(conn, "run_on_commit", ()))
 
 
 def _integrate_after_commit() -> None:
