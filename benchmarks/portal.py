@@ -8,12 +8,11 @@ in production. Everything goes into the benchmark's throw-away database.
 
 Server: `zhifa runserver --noreload` (ZHIFA_DEBUG=0), what `make serve` and `make demo` run — the project ships no
 other WSGI server — in its own process on a free 127.0.0.1 port, against the same database and ZHIFA_VAR_DIR
-(after `collectstatic`, as `make demo` does), with one change: TCP_NODELAY on its sockets
-(`WSGIRequestHandler.disable_nagle_algorithm`). Without it, runserver's wsgiref handler writes the status line,
-headers and body in separate small send()s and, on a persistent connection, Nagle's algorithm holds each response's
-tail until the client's delayed ACK (~40 ms on Linux): every keep-alive response then takes ≥ 40 ms whatever the
-page costs (measured: static file p50 44 ms with keep-alive, 2 ms on a fresh connection), which would measure TCP
-timers, not the portal. A connection per request instead is no way out: each request then runs in a new thread
+(after `collectstatic`, as `make demo` does). It sets TCP_NODELAY on its sockets (zhifa.core.apps): without it,
+runserver's wsgiref handler writes the status line, headers and body in separate small send()s and, on a persistent
+connection, Nagle's algorithm holds each response's tail until the client's delayed ACK (~40 ms on Linux): every
+keep-alive response then took ≥ 40 ms whatever the page cost (measured: static file p50 44 ms with keep-alive, 2 ms
+on a fresh connection). A connection per request instead is no way out: each request then runs in a new thread
 with a new database connection, i.e. a new PostgreSQL backend per request (and 8 clients exhausted
 max_connections=100 on a loaded machine). WhiteNoise serves the static files inside the same Django WSGI
 application, so baseline and pages go through the same server, threads and socket code.
@@ -162,7 +161,7 @@ def prepare(*, officers: int, publications: int) -> dict:
 # ----------------------------------------------------------------------------------------------------- server
 
 
-# `zhifa runserver --noreload 127.0.0.1:PORT` with TCP_NODELAY on its sockets (see the module docstring).
+# `zhifa runserver --noreload 127.0.0.1:PORT`, as shipped (TCP_NODELAY included, see the module docstring).
 SERVE = """
 import sys
 import django
@@ -170,7 +169,7 @@ from django.core.management import call_command
 from django.core.servers.basehttp import WSGIRequestHandler
 
 django.setup()
-WSGIRequestHandler.disable_nagle_algorithm = True
+assert WSGIRequestHandler.disable_nagle_algorithm, "zhifa.core.apps sets TCP_NODELAY for the dev server"
 call_command("runserver", f"127.0.0.1:{sys.argv[1]}", use_reloader=False)
 """
 
