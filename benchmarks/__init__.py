@@ -18,6 +18,7 @@ MODULES = [
     "benchmarks.files",
     "benchmarks.cases",
     "benchmarks.search",
+    "benchmarks.search_alternatives",
     "benchmarks.portal",
 ]
 
