@@ -115,7 +115,7 @@ def _entry_sql(vendor: str, *, checked: bool = False) -> str:
     Both are pinned against `hashing.entry_text` by hypothesis tests over arbitrary text.
     """
     if vendor == "postgresql":
-        return """'[' || l."index"::text || ',' || """ + pg_entry_tail_sql("l.alg")
+        return "concat('[', l.\"index\", ',', " + ", ',', ".join(_pg_tail_parts("l.alg")) + ", ']')"
     if not checked:
         columns = ", ".join(
             ['l."index"', "e.id", "e.actor_id", "e.actor_agency_id", "e.case_id", _SQLITE_TIME, *_TEXTS]
@@ -143,14 +143,21 @@ def pg_entry_tail_sql(alg: str) -> str:
     leaf algorithm given by the SQL expression `alg`. The sequencer has the database render this (it does not know
     the index until it takes the batch; Python puts "[index," in front) and hashes it; verify renders the whole
     entry. Both are pinned against `hashing.entry_text` by the tests."""
-    ints = ["e.id::text"] + [
+    return "concat(" + ", ',', ".join(_pg_tail_parts(alg)) + ", ']')"
+
+
+def _pg_tail_parts(alg: str) -> list[str]:
+    """The elements after the index, for one concat() (a single allocation, where a chain of || copies the growing
+    text at every step). concat() writes an integer as ::text does; it skips a NULL, which only the integers can be
+    (rendered "null" here) and a NOT NULL column that an attacker emptied — a rendering that then differs."""
+    ints = ["e.id"] + [
         f"COALESCE({c}::text, 'null')" for c in ("e.actor_id", "e.actor_agency_id", "e.case_id")
     ]
     when = "to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
     # One to_json over an array quotes the time and all six strings in one call ('["t","a",...,"alg"]', ","
     # separators, a NULL as null); btrim drops only the brackets, since the elements start and end with '"'.
     texts = f"btrim(to_json(ARRAY[{when}, {', '.join([*_TEXTS[:-1], alg])}])::text, '[]')"
-    return " || ',' || ".join([*ints, texts, "e.payload"]) + " || ']'"
+    return [*ints, texts, "e.payload"]
 
 
 _RANGE = 'l."index" >= %s AND l."index" < %s ORDER BY l."index"'
