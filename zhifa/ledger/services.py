@@ -16,7 +16,7 @@ the head in the same statement. Integration runs
   transaction commits (transaction.on_commit, non-blocking: when another integrator holds the lock it is skipped,
   and that integrator reads the queue again after releasing the lock, so no commit is left behind);
 - in mode "worker" (PostgreSQL's default), by `run_integrator`, the loop `zhifa worker` runs in a thread: appends
-  cost their INSERT alone and the sequencer integrates the queue in batches a few milliseconds behind;
+  cost their INSERT alone and the sequencer integrates the queue in batches about a tenth of a second behind;
 - from the periodic task `zhifa.ledger.tasks.integrate_pending`;
 - before a checkpoint, a proof and `zhifa verify` (which also integrates events whose queue entry was lost).
 A rolled-back append leaves no trace (its row and queue entry vanish with it), so indexes stay gapless. An event whose
@@ -135,10 +135,13 @@ def _insert_events(conn, rows: list[tuple]) -> list[int]:
     return ids
 
 
-# PostgreSQL: two fixed statements (one row; any number of rows as arrays), so psycopg prepares each once per
-# connection (after a few executions, settings OPTIONS "prepare_threshold") and the server neither parses nor plans
-# an append again; values are sent in binary, never quoted into the SQL text.
-_PG_INSERT_ONE = f"INSERT INTO ledger_event ({_COLUMNS}) VALUES {_ROW} RETURNING id"
+# PostgreSQL: two fixed statements (one row; any number of rows as arrays) with typed parameters, prepared once per
+# connection (see `prepared_statements`), so the server neither parses nor plans an append again; values are sent in
+# binary, never quoted into the SQL text.
+_PG_INSERT_ONE = (
+    f"INSERT INTO ledger_event ({_COLUMNS}) VALUES (%s::timestamptz, %s::bigint, %s::varchar, %s::varchar, "
+    "%s::bigint, %s::varchar, %s::varchar, %s::varchar, %s::bigint, %s::text) RETURNING id"
+)
 _PG_INSERT_MANY = (
     f"INSERT INTO ledger_event ({_COLUMNS}) SELECT * FROM unnest(%s::timestamptz[], %s::bigint[], %s::varchar[], "
     "%s::varchar[], %s::bigint[], %s::varchar[], %s::varchar[], %s::varchar[], %s::bigint[], %s::text[]) "
@@ -146,19 +149,38 @@ _PG_INSERT_MANY = (
 )
 
 
-def _pg_insert_events(conn, rows: list[tuple]) -> list[int]:
-    """Straight through psycopg, not Django's cursor wrapper: an append is the hottest statement of the platform, and
-    the wrapper (with its client-side quoting) cost more CPU than the INSERT itself. What the wrapper would check is
-    checked here: an open connection, no broken transaction, errors as Django's database errors."""
+def prepared_statements() -> bool:
+    """settings.ZHIFA_LEDGER_PREPARED_STATEMENTS (default True): PostgreSQL prepares the ledger's fixed statements
+    (appends, the sequencer's read and write) once per connection. Django itself prepares nothing (it sets psycopg's
+    prepare_threshold to None unless OPTIONS say otherwise). Set False behind a connection pooler in transaction
+    mode that cannot carry prepared statements (PgBouncer before 1.21)."""
+    return bool(getattr(settings, "ZHIFA_LEDGER_PREPARED_STATEMENTS", True))
+
+
+def _raw_cursor(conn):
+    """A psycopg cursor on Django's connection for the ledger's fixed statements, with what Django's cursor wrapper
+    would do first: the health check (CONN_HEALTH_CHECKS), an open connection, no broken transaction. Its errors
+    are raised as Django's database errors by the caller's `conn.wrap_database_errors`. Not seen by Django's
+    execute wrappers or its DEBUG query log."""
     import psycopg
 
+    conn.close_if_health_check_failed()
     conn.ensure_connection()
     conn.validate_no_broken_transaction()
-    with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as raw:
+    return psycopg.Cursor(conn.connection)
+
+
+def _pg_insert_events(conn, rows: list[tuple]) -> list[int]:
+    """Straight through psycopg, not Django's cursor wrapper: an append is the hottest statement of the platform, and
+    the wrapper (with its client-side quoting) cost more CPU than the INSERT itself."""
+    prepare = prepared_statements() or None  # None: psycopg's own threshold (Django's: never)
+    with conn.wrap_database_errors, _raw_cursor(conn) as raw:
         if len(rows) == 1:
-            raw.execute(_PG_INSERT_ONE, rows[0])
+            raw.execute(_PG_INSERT_ONE, rows[0], prepare=prepare)
         else:
-            raw.execute(_PG_INSERT_MANY, [list(column) for column in zip(*rows, strict=True)])
+            raw.execute(
+                _PG_INSERT_MANY, [list(column) for column in zip(*rows, strict=True)], prepare=prepare
+            )
         return sorted(r[0] for r in raw.fetchall())
 
 
@@ -170,7 +192,8 @@ def append(
     payload: dict | None = None,
     case_id: int | None = None,
 ) -> Event:
-    """Append one event; joins the caller's transaction (its own, if there is none).
+    """Append one event; joins the caller's transaction (its own, if there is none). A failed append (a database
+    error) aborts the caller's transaction: the change it records must not commit without it.
 
     The returned event has its insertion id; its log `index` is assigned once its transaction has committed.
     """
@@ -194,7 +217,7 @@ def _append(items, actor: Actor, *, integrate_on_commit: bool) -> list[Event]:
         return []
     name = str(actor.name)[:100]
     actor_id = None if actor.id is None else int(actor.id)
-    role = str(actor.role)
+    role = str(actor.role)[:32]
     agency_id = None if actor.agency_id is None else int(actor.agency_id)
     conn = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy is a context-local lookup
     now = timezone.now()
@@ -289,17 +312,18 @@ def _peek(cursor, *, full: bool, limit: int) -> tuple[list[int], list[tuple], in
     pg = connection.vendor == "postgresql"
     columns = f"e.id, {_pg_tail()}" if pg else _EVENT_COLUMNS
     params = [hashing.default_algorithm()] if pg else []
+    limit_sql = "%s::bigint" if pg else "%s"  # typed: one prepared statement whatever the limit
     if full:
         rows = _fetch(
             cursor,
-            f"SELECT {columns}, {_HEAD} FROM ledger_event e WHERE {_UNINTEGRATED} ORDER BY e.id LIMIT %s",
+            f"SELECT {columns}, {_HEAD} FROM ledger_event e WHERE {_UNINTEGRATED} ORDER BY e.id LIMIT {limit_sql}",
             [*params, limit],
         )
         return [row[0] for row in rows], [row[:-1] for row in rows], rows[-1][-1] if rows else None
     rows = _fetch(
         cursor,
         f"SELECT p.event_id, {columns}, {_HEAD} FROM "
-        f"(SELECT event_id FROM ledger_pending ORDER BY event_id LIMIT %s) p "
+        f"(SELECT event_id FROM ledger_pending ORDER BY event_id LIMIT {limit_sql}) p "
         f"LEFT JOIN ledger_event e ON e.id = p.event_id AND {_UNINTEGRATED} ORDER BY p.event_id",
         [*params, limit],
     )
@@ -341,17 +365,16 @@ def _leaves(events: list[tuple], size: int, alg: str) -> list[tuple]:
 
 def _fetch(cursor, sql: str, params: list) -> list[tuple]:
     """Rows of a sequencer query. PostgreSQL: through a server-side binding cursor, so that the fixed statements of
-    the sequencer are parsed and planned once per connection (psycopg prepares them after a few executions) instead
-    of being split and quoted by the client every time; results in binary, text loaded as raw UTF-8 bytes."""
+    the sequencer are prepared once per connection (see `prepared_statements`) instead of being split and quoted by
+    the client every time; results in binary, text loaded as raw UTF-8 bytes."""
     if connection.vendor != "postgresql":
         cursor.execute(sql, params)
         return cursor.fetchall()
-    import psycopg
     from psycopg.types.string import ByteaBinaryLoader
 
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as raw:
+    with connection.wrap_database_errors, _raw_cursor(connection) as raw:
         raw.adapters.register_loader("text", ByteaBinaryLoader)  # this cursor only
-        raw.execute(sql, params, binary=True)
+        raw.execute(sql, params, binary=True, prepare=prepared_statements() or None)
         return raw.fetchall()
 
 
@@ -361,7 +384,7 @@ _PG_WRITE = (
     "WITH taken AS (DELETE FROM ledger_pending WHERE event_id = ANY(%s::bigint[])), "
     'added AS (INSERT INTO ledger_leaf ("index", event_id, leaf_hash, alg) '
     "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[], %s::varchar[])) "
-    "UPDATE ledger_ledgerhead SET size = %s WHERE id = 1"
+    "UPDATE ledger_ledgerhead SET size = %s::bigint WHERE id = 1"
 )
 
 
@@ -369,17 +392,18 @@ def _write(cursor, taken: list[int], leaves: list[tuple], end: int) -> None:
     """Drop `taken` from the queue, insert the leaves, set the head. PostgreSQL: one statement, so it needs no
     transaction of its own (the integrator lock keeps other integrators out between the peek and this)."""
     if connection.vendor == "postgresql":
-        import psycopg
-
         # Outside a caller's transaction this statement is its own transaction; unless settings say otherwise it
         # commits asynchronously (set_config(..., true) is SET LOCAL), see `durable_integration`.
         mode = "" if connection.in_atomic_block or durable_integration() else _ASYNC_COMMIT
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as raw:
+        prepare = prepared_statements() or None
+        with connection.wrap_database_errors, _raw_cursor(connection) as raw:
             if leaves:
                 columns = [list(column) for column in zip(*leaves, strict=True)]
-                raw.execute(_PG_WRITE + mode, [taken, *columns, end])
+                raw.execute(_PG_WRITE + mode, [taken, *columns, end], prepare=prepare)
             else:
-                raw.execute("DELETE FROM ledger_pending WHERE event_id = ANY(%s::bigint[])", [taken])
+                raw.execute(
+                    "DELETE FROM ledger_pending WHERE event_id = ANY(%s::bigint[])", [taken], prepare=prepare
+                )
         return
     marks = ", ".join(["%s"] * len(taken))
     cursor.execute(f"DELETE FROM ledger_pending WHERE event_id IN ({marks})", taken)

@@ -115,7 +115,9 @@ def _entry_sql(vendor: str, *, checked: bool = False) -> str:
     Both are pinned against `hashing.entry_text` by hypothesis tests over arbitrary text.
     """
     if vendor == "postgresql":
-        return "concat('[', l.\"index\", ',', " + ", ',', ".join(_pg_tail_parts("l.alg")) + ", ']')"
+        return (
+            "pg_catalog.concat('[', l.\"index\", ',', " + ", ',', ".join(_pg_tail_parts("l.alg")) + ", ']')"
+        )
     if not checked:
         columns = ", ".join(
             ['l."index"', "e.id", "e.actor_id", "e.actor_agency_id", "e.case_id", _SQLITE_TIME, *_TEXTS]
@@ -143,20 +145,24 @@ def pg_entry_tail_sql(alg: str) -> str:
     leaf algorithm given by the SQL expression `alg`. The sequencer has the database render this (it does not know
     the index until it takes the batch; Python puts "[index," in front) and hashes it; verify renders the whole
     entry. Both are pinned against `hashing.entry_text` by the tests."""
-    return "concat(" + ", ',', ".join(_pg_tail_parts(alg)) + ", ']')"
+    return "pg_catalog.concat(" + ", ',', ".join(_pg_tail_parts(alg)) + ", ']')"
 
 
 def _pg_tail_parts(alg: str) -> list[str]:
     """The elements after the index, for one concat() (a single allocation, where a chain of || copies the growing
-    text at every step). concat() writes an integer as ::text does; it skips a NULL, which only the integers can be
-    (rendered "null" here) and a NOT NULL column that an attacker emptied — a rendering that then differs."""
+    text at every step). concat() writes an integer as ::text does and skips a NULL: the nullable integers are
+    rendered "null" first, texts inside to_json render a NULL as null, so only e.payload (NOT NULL) could be
+    skipped — a rendering ending in ",]" that no canonical payload gives."""
     ints = ["e.id"] + [
         f"COALESCE({c}::text, 'null')" for c in ("e.actor_id", "e.actor_agency_id", "e.case_id")
     ]
-    when = "to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+    when = "pg_catalog.to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
     # One to_json over an array quotes the time and all six strings in one call ('["t","a",...,"alg"]', ","
     # separators, a NULL as null); btrim drops only the brackets, since the elements start and end with '"'.
-    texts = f"btrim(to_json(ARRAY[{when}, {', '.join([*_TEXTS[:-1], alg])}])::text, '[]')"
+    # Functions are schema-qualified: a function of the same name earlier on the search_path cannot stand in.
+    texts = (
+        f"pg_catalog.btrim(pg_catalog.to_json(ARRAY[{when}, {', '.join([*_TEXTS[:-1], alg])}])::text, '[]')"
+    )
     return [*ints, texts, "e.payload"]
 
 
@@ -304,6 +310,19 @@ def _stream_fast(start: int, end: int):
         yield from raw.stream(_fast_sql("postgresql"), [start, end], binary=True, size=STREAM_ROWS)
 
 
+def _reference_check(index: int, leaf: bytes) -> Problem | None:
+    """PostgreSQL renders entries in SQL for both the integrator and this check, so one leaf of each chunk is also
+    rebuilt in Python by the reference (`hashing.entry_text`, what proofs and archives use): a database whose
+    rendering drifted (another to_json escaping after an upgrade, a server encoding) cannot pass unnoticed."""
+    event = Event.objects.select_related("leaf").filter(leaf__index=index).first()
+    if event is not None and event.compute_leaf_hash() == leaf:
+        return None
+    return Problem(
+        "event", f"#{index}",
+        "数据库对记录的计算与参考实现不一致 / the database renders this entry unlike hashing.entry_text", index,
+    )  # fmt: skip
+
+
 def scan_chunk(
     start: int, end: int, tree_algs: tuple[str, ...], cuts: tuple[int, ...], alg: str
 ) -> ChunkResult:
@@ -330,6 +349,8 @@ def _scan_chunk(vendor, start, end, tree_algs, cuts, alg) -> ChunkResult:
             rows = []
         leaves = _fast_leaves(alg, rows, end - start, _leaf_prefix(vendor))
         problem = None
+        if leaves and vendor == "postgresql":
+            problem = _reference_check(start, leaves[0])
         if leaves is None:  # a gap, a missing event, another algorithm or a mismatch: find the first one
             cursor.execute(_slow_sql(vendor), [start, end])
             leaves = []

@@ -14,37 +14,49 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+OLD_INDEX = "ledger_event_event_type_fd64f0cb"  # what db_index=True created (0001), on both vendors
+NEW_INDEX = "ledger_event_type_idx"
+
+
 def forward(apps, schema_editor):
     connection = schema_editor.connection
     with connection.cursor() as cursor:
         event = connection.introspection.get_constraints(cursor, "ledger_event")
         leaf = connection.introspection.get_constraints(cursor, "ledger_leaf")
-    for name, info in event.items():
-        if info["index"] and info["columns"] == ["event_type"] and name != "ledger_event_type_idx":
-            schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
     if connection.vendor == "postgresql":
+        # Renaming keeps the built index (no rebuild holding a lock on the table while appends wait); dropping the
+        # LIKE index is instant. Only Django's own indexes are touched, never one an operator added.
+        if f"{OLD_INDEX}_like" in event:
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{OLD_INDEX}_like"')
+        if OLD_INDEX in event and NEW_INDEX not in event:
+            schema_editor.execute(f'ALTER INDEX "{OLD_INDEX}" RENAME TO "{NEW_INDEX}"')
         for name, info in leaf.items():
-            if info["foreign_key"] and info["columns"] == ["event_id"]:
+            if info["foreign_key"] == ("ledger_event", "id") and info["columns"] == ["event_id"]:
                 schema_editor.execute(
                     f"ALTER TABLE ledger_leaf DROP CONSTRAINT {schema_editor.quote_name(name)}"
                 )
-    schema_editor.execute(
-        'CREATE INDEX IF NOT EXISTS "ledger_event_type_idx" ON "ledger_event" ("event_type")'
-    )
+    elif OLD_INDEX in event:  # SQLite cannot rename an index
+        schema_editor.execute(f'DROP INDEX IF EXISTS "{OLD_INDEX}"')
+    schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{NEW_INDEX}" ON "ledger_event" ("event_type")')
 
 
 def backward(apps, schema_editor):
-    schema_editor.execute('DROP INDEX IF EXISTS "ledger_event_type_idx"')
-    schema_editor.execute('CREATE INDEX "ledger_event_event_type_fd64f0cb" ON "ledger_event" ("event_type")')
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f'ALTER INDEX "{NEW_INDEX}" RENAME TO "{OLD_INDEX}"')
         schema_editor.execute(
-            'CREATE INDEX "ledger_event_event_type_fd64f0cb_like" ON "ledger_event" '
-            '("event_type" varchar_pattern_ops)'
+            f'CREATE INDEX "{OLD_INDEX}_like" ON "ledger_event" ("event_type" varchar_pattern_ops)'
         )
+        # NOT VALID, then VALIDATE: the check of the existing leaves does not lock out writes meanwhile
         schema_editor.execute(
             'ALTER TABLE "ledger_leaf" ADD CONSTRAINT "ledger_leaf_event_id_86a80af0_fk_ledger_event_id" '
-            'FOREIGN KEY ("event_id") REFERENCES "ledger_event" ("id") DEFERRABLE INITIALLY DEFERRED'
+            'FOREIGN KEY ("event_id") REFERENCES "ledger_event" ("id") DEFERRABLE INITIALLY DEFERRED NOT VALID'
         )
+        schema_editor.execute(
+            'ALTER TABLE "ledger_leaf" VALIDATE CONSTRAINT "ledger_leaf_event_id_86a80af0_fk_ledger_event_id"'
+        )
+    else:
+        schema_editor.execute(f'DROP INDEX IF EXISTS "{NEW_INDEX}"')
+        schema_editor.execute(f'CREATE INDEX "{OLD_INDEX}" ON "ledger_event" ("event_type")')
 
 
 class Migration(migrations.Migration):
