@@ -152,6 +152,9 @@ ZHIFA_LEDGER_KEY_PATH = Path(os.environ.get("ZHIFA_LEDGER_KEY_PATH", VAR_DIR / "
 ZHIFA_LEDGER_INTEGRATION = os.environ.get("ZHIFA_LEDGER_INTEGRATION") or (
     "commit" if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else "worker"
 )
+# PostgreSQL: prepare the ledger's fixed statements (appends, the sequencer) once per connection. Set to 0 behind a
+# connection pooler in transaction mode that cannot carry prepared statements (PgBouncer before 1.21).
+ZHIFA_LEDGER_PREPARED_STATEMENTS = _env_bool("ZHIFA_LEDGER_PREPARED_STATEMENTS", True)
 # A checkpoint is signed after this many new events (and by the periodic task).
 ZHIFA_CHECKPOINT_EVERY = int(os.environ.get("ZHIFA_CHECKPOINT_EVERY", "1000"))
 # Further public keys (PEM files) whose checkpoint signatures `zhifa verify` accepts, e.g. after a key rotation.

@@ -167,7 +167,15 @@ def _raw_cursor(conn):
     conn.close_if_health_check_failed()
     conn.ensure_connection()
     conn.validate_no_broken_transaction()
-    return psycopg.Cursor(conn.connection)
+    raw = conn.connection
+    if raw.prepare_threshold is None and prepared_statements():
+        # Django connects with prepare_threshold None, with which psycopg ignores even an explicit prepare=True. A
+        # threshold no query reaches keeps Django's statements unprepared and lets the ledger's be prepared.
+        raw.prepare_threshold = NEVER_AUTOMATICALLY
+    return psycopg.Cursor(raw)
+
+
+NEVER_AUTOMATICALLY = 2**31 - 1
 
 
 def _pg_insert_events(conn, rows: list[tuple]) -> list[int]:

@@ -655,3 +655,33 @@ def test_verify_checks_one_leaf_per_chunk_against_the_python_reference(events):
     assert _reference_check(event.index, event.compute_leaf_hash()) is None
     problem = _reference_check(event.index, b"\x00" * 32)
     assert problem.kind == "event" and problem.ref == f"#{event.index}" and "参考实现" in problem.message
+
+
+def test_appends_and_integration_without_prepared_statements(db, settings):
+    # behind a pooler that cannot carry prepared statements the same statements run unprepared
+    settings.ZHIFA_LEDGER_PREPARED_STATEMENTS = False
+    appended = [
+        append("test.unprepared", actor=SYSTEM, subject=("test.thing", i), payload={"i": i}) for i in range(7)
+    ]
+    appended += append_many([("test.unprepared", ("test.thing", 9), {"i": 9}, 4)] * 3, actor=SYSTEM)
+    integrate()
+    events = Event.objects.select_related("leaf").filter(id__in=[e.id for e in appended]).order_by("id")
+    assert [e.index for e in events] == list(range(events[0].index, events[0].index + 10))
+    for event in events:
+        assert bytes(event.leaf.leaf_hash) == event.compute_leaf_hash()
+
+
+def test_postgresql_prepares_the_ledger_statements(db):
+    # Django prepares nothing (psycopg's prepare_threshold is None); the ledger's fixed statements are prepared
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    append("test.prep", actor=SYSTEM, subject=("test.thing", 1), payload={})
+    append_many([("test.prep", ("test.thing", 2), {}, None)] * 2, actor=SYSTEM)
+    integrate()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    # the one-row and the array insert, the sequencer's read and its write
+    assert sum("INSERT INTO ledger_event" in s for s in statements) == 2
+    assert any("FROM ledger_pending" in s and s.lstrip().startswith("SELECT") for s in statements)
+    assert any("INSERT INTO ledger_leaf" in s for s in statements)
