@@ -311,9 +311,10 @@ def _stream_fast(start: int, end: int):
 
 
 def _reference_check(index: int, leaf: bytes) -> Problem | None:
-    """PostgreSQL renders entries in SQL for both the integrator and this check, so one leaf of each chunk is also
-    rebuilt in Python by the reference (`hashing.entry_text`, what proofs and archives use): a database whose
-    rendering drifted (another to_json escaping after an upgrade, a server encoding) cannot pass unnoticed."""
+    """PostgreSQL renders entries in SQL for both the integrator and this check, so the first leaf of each chunk is
+    also rebuilt in Python by the reference (`hashing.entry_text`, what proofs and archives use): a database whose
+    rendering drifted from it (another to_json escaping after an upgrade, a server encoding) shows as soon as a
+    sampled entry contains what renders differently; the tests pin the rendering over arbitrary text."""
     event = Event.objects.select_related("leaf").filter(leaf__index=index).first()
     if event is not None and event.compute_leaf_hash() == leaf:
         return None
