@@ -38,7 +38,7 @@ import sys
 import time
 
 from benchmarks import Context, Result, bench
-from benchmarks.search import CHUNK, documents, load
+from benchmarks.search import CHUNK, _percentile, documents, load
 
 TERMS = [
     ("2字 食品", "食品"),
@@ -207,11 +207,6 @@ def _plan(sql: str, params: list) -> str:
 
     walk(plan)
     return " > ".join(scans)
-
-
-def _percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p * (len(values) - 1))))]
 
 
 def _ms(values: list[float]) -> str:

@@ -181,7 +181,7 @@ NEVER_AUTOMATICALLY = 2**31 - 1
 def _pg_insert_events(conn, rows: list[tuple]) -> list[int]:
     """Straight through psycopg, not Django's cursor wrapper: an append is the hottest statement of the platform, and
     the wrapper (with its client-side quoting) cost more CPU than the INSERT itself."""
-    prepare = prepared_statements() or None  # None: psycopg's own threshold (Django's: never)
+    prepare = prepared_statements()  # False: never, not even a statement this session prepared before
     with conn.wrap_database_errors, _raw_cursor(conn) as raw:
         if len(rows) == 1:
             raw.execute(_PG_INSERT_ONE, rows[0], prepare=prepare)
@@ -382,7 +382,7 @@ def _fetch(cursor, sql: str, params: list) -> list[tuple]:
 
     with connection.wrap_database_errors, _raw_cursor(connection) as raw:
         raw.adapters.register_loader("text", ByteaBinaryLoader)  # this cursor only
-        raw.execute(sql, params, binary=True, prepare=prepared_statements() or None)
+        raw.execute(sql, params, binary=True, prepare=prepared_statements())
         return raw.fetchall()
 
 
@@ -403,7 +403,7 @@ def _write(cursor, taken: list[int], leaves: list[tuple], end: int) -> None:
         # Outside a caller's transaction this statement is its own transaction; unless settings say otherwise it
         # commits asynchronously (set_config(..., true) is SET LOCAL), see `durable_integration`.
         mode = "" if connection.in_atomic_block or durable_integration() else _ASYNC_COMMIT
-        prepare = prepared_statements() or None
+        prepare = prepared_statements()
         with connection.wrap_database_errors, _raw_cursor(connection) as raw:
             if leaves:
                 columns = [list(column) for column in zip(*leaves, strict=True)]

@@ -660,6 +660,7 @@ def test_verify_checks_one_leaf_per_chunk_against_the_python_reference(events):
 def test_appends_and_integration_without_prepared_statements(db, settings):
     # behind a pooler that cannot carry prepared statements the same statements run unprepared
     settings.ZHIFA_LEDGER_PREPARED_STATEMENTS = False
+    before = _prepared_statements()
     appended = [
         append("test.unprepared", actor=SYSTEM, subject=("test.thing", i), payload={"i": i}) for i in range(7)
     ]
@@ -669,6 +670,15 @@ def test_appends_and_integration_without_prepared_statements(db, settings):
     assert [e.index for e in events] == list(range(events[0].index, events[0].index + 10))
     for event in events:
         assert bytes(event.leaf.leaf_hash) == event.compute_leaf_hash()
+    assert _prepared_statements() == before  # nothing newly prepared
+
+
+def _prepared_statements() -> set[str]:
+    if connection.vendor != "postgresql":
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return {row[0] for row in cursor.fetchall()}
 
 
 def test_postgresql_prepares_the_ledger_statements(db):
@@ -678,9 +688,7 @@ def test_postgresql_prepares_the_ledger_statements(db):
     append("test.prep", actor=SYSTEM, subject=("test.thing", 1), payload={})
     append_many([("test.prep", ("test.thing", 2), {}, None)] * 2, actor=SYSTEM)
     integrate()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        statements = [row[0] for row in cursor.fetchall()]
+    statements = _prepared_statements()
     # the one-row and the array insert, the sequencer's read and its write
     assert sum("INSERT INTO ledger_event" in s for s in statements) == 2
     assert any("FROM ledger_pending" in s and s.lstrip().startswith("SELECT") for s in statements)
