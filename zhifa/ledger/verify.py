@@ -4,8 +4,9 @@ What is checked, in order:
 0. pending events (committed, no leaf yet) are integrated first (unless --no-integrate); those still pending are
    counted, and one pending for longer than settings.ZHIFA_LEDGER_PENDING_MAX_SECONDS (default 300) is a failure;
 1. leaves: indexes are gapless from 0 and match LedgerHead.size; every leaf hash recomputed from its event's columns
-   plus its index (hashing.entry_text, rendered by the database in SQL) equals the stored one — this names the
-   first altered event;
+   plus its index (hashing.entry_text, rendered by the database in SQL; on PostgreSQL read from the rendering each
+   event stores at insert, once its CHECK constraint is found intact, see ENTRY_COLUMNS_CHECK) equals the stored one
+   — this names the first altered event;
 2. checkpoints: the root recomputed from the leaves at each checkpoint's size equals its signed root (this catches
    a rewrite that also recomputed the stored leaf hashes), the Ed25519 signature over the statement verifies with
    the stored public key, and that key is trusted (the platform key file or settings.ZHIFA_LEDGER_TRUSTED_KEYS);
@@ -33,7 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from zhifa.ledger import hashing, merkle, signing
@@ -51,7 +52,7 @@ CHECKPOINT_EVENT = "ledger.checkpoint_signed"
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "event", "head", "checkpoint", "file"
+    kind: str  # "event", "head", "pending", "checkpoint", "file", "schema"
     ref: str  # what is wrong: "#123", "checkpoint 4096", a file name ...
     message: str
     index: int | None = None
@@ -82,6 +83,8 @@ class Report:
     workers: int = 1
     pending: int = 0  # events without a log index after the check's own integration
     integrated: int = 0  # events the check integrated first
+    # "stored": PostgreSQL read each entry's columns from ledger_event.entry_columns (see ENTRY_COLUMNS_CHECK)
+    entries: str = "rendered"
 
     @property
     def ok(self) -> bool:
@@ -148,34 +151,75 @@ def pg_entry_tail_sql(alg: str) -> str:
     return "pg_catalog.concat(" + ", ',', ".join(_pg_tail_parts(alg)) + ", ']')"
 
 
+def pg_entry_columns_sql(ref: str = "") -> str:
+    """PostgreSQL: the entry's rendering of an event's own columns, from its id to its subject_id (what comes between
+    "[index," and ',"alg",payload]'), over the columns named `ref` + column ("" in the CHECK constraint, "NEW." in
+    the trigger). Stored in ledger_event.entry_columns, see ENTRY_COLUMNS_CHECK."""
+    return "pg_catalog.concat(" + ", ',', ".join(_pg_parts(ref, None)) + ")"
+
+
+_INT_COLUMNS = ("actor_id", "actor_agency_id", "case_id")
+_TEXT_COLUMNS = ("actor_name", "actor_role", "event_type", "subject_type", "subject_id")
+
+
 def _pg_tail_parts(alg: str) -> list[str]:
-    """The elements after the index, for one concat() (a single allocation, where a chain of || copies the growing
-    text at every step). concat() writes an integer as ::text does and skips a NULL: the nullable integers are
-    rendered "null" first, texts inside to_json render a NULL as null, so only e.payload (NOT NULL) could be
-    skipped — a rendering ending in ",]" that no canonical payload gives."""
-    ints = ["e.id"] + [
-        f"COALESCE({c}::text, 'null')" for c in ("e.actor_id", "e.actor_agency_id", "e.case_id")
-    ]
-    when = "pg_catalog.to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
-    # One to_json over an array quotes the time and all six strings in one call ('["t","a",...,"alg"]', ","
-    # separators, a NULL as null); btrim drops only the brackets, since the elements start and end with '"'.
-    # Functions are schema-qualified: a function of the same name earlier on the search_path cannot stand in.
-    texts = (
-        f"pg_catalog.btrim(pg_catalog.to_json(ARRAY[{when}, {', '.join([*_TEXTS[:-1], alg])}])::text, '[]')"
-    )
-    return [*ints, texts, "e.payload"]
+    return [*_pg_parts("e.", alg), "e.payload"]
+
+
+def _pg_parts(ref: str, alg: str | None) -> list[str]:
+    """The elements of the entry from the event id to the subject id (and the leaf algorithm `alg`, if given), for one
+    concat() (a single allocation, where a chain of || copies the growing text at every step). concat() writes an
+    integer as ::text does and skips a NULL: the nullable integers are rendered "null" first, texts inside to_json
+    render a NULL as null, so only e.payload (NOT NULL) could be skipped — a rendering ending in ",]" that no
+    canonical payload gives."""
+    ints = [f"{ref}id"] + [f"COALESCE({ref}{c}::text, 'null')" for c in _INT_COLUMNS]
+    when = f"pg_catalog.to_char({ref}recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+    strings = [when, *(ref + c for c in _TEXT_COLUMNS), *([alg] if alg else [])]
+    # One to_json over an array quotes the time and all strings in one call ('["t","a",...]', "," separators, a NULL
+    # as null); btrim drops only the brackets, since the elements start and end with '"'. Functions are
+    # schema-qualified: a function of the same name earlier on the search_path cannot stand in.
+    return [*ints, f"pg_catalog.btrim(pg_catalog.to_json(ARRAY[{', '.join(strings)}])::text, '[]')"]
+
+
+# PostgreSQL: ledger_event.entry_columns holds `pg_entry_columns_sql()` of the row, filled by a BEFORE INSERT
+# trigger and held to it by this CHECK constraint (migration 0005), so the scan reads each entry without rendering
+# it (the rendering cost the server more than a leaf hash costs Python). The constraint is what makes the stored
+# text trustworthy: a row can hold no other entry_columns than its columns render to, whatever triggers an attacker
+# drops, and an UPDATE of a column fails unless entry_columns changes too — which changes the hashed entry. So verify
+# reads entry_columns only after `_pg_stored_entries` found the constraint in place, validated and with exactly this
+# expression; otherwise it renders every entry from the columns (and reports the constraint).
+ENTRY_COLUMNS_CHECK = "ledger_event_entry_columns_check"
 
 
 _RANGE = 'l."index" >= %s AND l."index" < %s ORDER BY l."index"'
 
 
 def _fast_sql(vendor: str) -> str:
-    """(entry, stored leaf hash) of the leaves [%s, %s) in index order: on SQLite the entry is a BLOB that starts with
-    the 0x00 leaf prefix, on PostgreSQL text without it (see `_leaf_prefix`)."""
+    """(entry, stored leaf hash) of the leaves [%s, %s) in index order, each entry rendered from its event's columns:
+    on SQLite the entry is a BLOB that starts with the 0x00 leaf prefix, on PostgreSQL text without it (see
+    `_leaf_prefix`)."""
     return (
         f"SELECT {_entry_sql(vendor)} AS entry, l.leaf_hash FROM ledger_leaf l "
         f"JOIN ledger_event e ON e.id = l.event_id WHERE {_RANGE}"
     )
+
+
+# PostgreSQL, with the constraint in place: the entry from the stored rendering of the columns. A leaf of another
+# algorithm than the scan's gives NULL (then the slow path checks it with its own): the algorithm is not in the stored
+# text, and comparing it here keeps an altered l.alg from shifting bytes between the algorithm and the payload.
+_PG_STORED_SQL = (
+    "SELECT CASE WHEN l.alg = %s::text "
+    """THEN pg_catalog.concat('[', l."index", ',', e.entry_columns, %s::text, e.payload, ']') END AS entry, """
+    "l.leaf_hash FROM ledger_leaf l JOIN ledger_event e ON e.id = l.event_id WHERE " + _RANGE
+)
+
+
+def _fast_query(vendor: str, start: int, end: int, alg: str, stored: bool) -> tuple[str, list]:
+    """The fast path's statement and parameters for the leaves [start, end): rendered from the columns, or on
+    PostgreSQL (`stored`) read from ledger_event.entry_columns."""
+    if stored and vendor == "postgresql":
+        return _PG_STORED_SQL, [alg, f",{hashing._q(alg)},", start, end]
+    return _fast_sql(vendor), [start, end]
 
 
 def _leaf_prefix(vendor: str) -> bytes:
@@ -285,29 +329,30 @@ def _slow_leaves(vendor: str, rows, start: int, leaves: list[bytes]) -> Problem 
 STREAM_ROWS = 256
 
 
-def _fetch_fast(cursor, vendor: str, start: int, end: int):
+def _fetch_fast(cursor, vendor: str, start: int, end: int, alg: str, stored: bool):
     """The fast rows, as a list (SQLite) or an iterator (PostgreSQL).
 
     PostgreSQL: streamed in batches of STREAM_ROWS (libpq's chunked rows mode) through psycopg's binary protocol,
-    so the database renders entries while Python hashes the ones already received; the entry text is loaded as raw
+    so the database produces entries while Python hashes the ones already received; the entry text is loaded as raw
     bytes (neither decoded nor re-encoded), bytea as raw bytes (no hex)."""
+    sql, params = _fast_query(vendor, start, end, alg, stored)
     if vendor != "postgresql":
-        cursor.execute(_fast_sql(vendor), [start, end])
+        cursor.execute(sql, params)
         return cursor.fetchall()
-    return _stream_fast(start, end)
+    return _stream_fast(sql, params)
 
 
-def _stream_fast(start: int, end: int):
+def _stream_fast(sql: str, params: list):
     import psycopg
     from psycopg.types.string import ByteaBinaryLoader
 
     with psycopg.Cursor(connection.connection) as raw:  # server-side binding: binary results are available
         raw.adapters.register_loader("text", ByteaBinaryLoader)  # this cursor only
         if psycopg.pq.version() < 170000:  # chunked rows mode needs libpq 17: fetch the chunk at once
-            raw.execute(_fast_sql("postgresql"), [start, end], binary=True)
+            raw.execute(sql, params, binary=True)
             yield from raw.fetchall()
             return
-        yield from raw.stream(_fast_sql("postgresql"), [start, end], binary=True, size=STREAM_ROWS)
+        yield from raw.stream(sql, params, binary=True, size=STREAM_ROWS)
 
 
 def _reference_check(index: int, leaf: bytes) -> Problem | None:
@@ -325,23 +370,24 @@ def _reference_check(index: int, leaf: bytes) -> Problem | None:
 
 
 def scan_chunk(
-    start: int, end: int, tree_algs: tuple[str, ...], cuts: tuple[int, ...], alg: str
+    start: int, end: int, tree_algs: tuple[str, ...], cuts: tuple[int, ...], alg: str, stored: bool = False
 ) -> ChunkResult:
-    """Check leaves [start, end) on the current connection; `start` is a multiple of the chunk size."""
+    """Check leaves [start, end) on the current connection; `start` is a multiple of the chunk size. `stored`: on
+    PostgreSQL read the entries' columns from ledger_event.entry_columns (only once `_pg_stored_entries` said so)."""
     vendor = connection.vendor
     collecting = gc.isenabled()
     gc.disable()  # a chunk allocates ~2 objects per row and none in a cycle: the collector would only rescan them
     try:
-        return _scan_chunk(vendor, start, end, tree_algs, cuts, alg)
+        return _scan_chunk(vendor, start, end, tree_algs, cuts, alg, stored)
     finally:
         if collecting:
             gc.enable()
 
 
-def _scan_chunk(vendor, start, end, tree_algs, cuts, alg) -> ChunkResult:
+def _scan_chunk(vendor, start, end, tree_algs, cuts, alg, stored) -> ChunkResult:
     with connection.cursor() as cursor:
         try:
-            rows = _fetch_fast(cursor, vendor, start, end)
+            rows = _fetch_fast(cursor, vendor, start, end, alg, stored)
         except (
             DatabaseError
         ):  # SQLite (whose failed SELECT leaves a transaction usable): json_array() refused a BLOB
@@ -404,6 +450,47 @@ def _scan_in_worker(args) -> ChunkResult:
     return scan_chunk(*args)
 
 
+def _pg_stored_entries() -> tuple[bool, Problem | None]:
+    """PostgreSQL: may the scan read ledger_event.entry_columns instead of rendering the columns? Yes when the column is
+    NOT NULL and the CHECK constraint ENTRY_COLUMNS_CHECK is there, validated, with the expression of
+    `pg_entry_columns_sql()` — compared as the server prints both: the live constraint, and the same constraint added
+    to an empty temporary copy of the table (rolled back at once). A missing, NOT VALID or different constraint, or a
+    nullable column, is a Problem (and every entry is rendered from the columns, so an altered event is still named);
+    a probe that cannot run (a read-only standby has no temporary tables) only means rendering every entry."""
+    problem = Problem(
+        "schema", ENTRY_COLUMNS_CHECK,
+        "记录字段约束被删除、未生效或被改动，已改为逐条由字段重算 / the constraint holding entry_columns to the "
+        "columns is missing, not validated or altered",
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attnotnull, c.convalidated, pg_catalog.pg_get_constraintdef(c.oid) "
+            "FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_constraint c "
+            "ON c.conrelid = a.attrelid AND c.conname = %s AND c.contype = 'c' "
+            "WHERE a.attrelid = 'ledger_event'::regclass AND a.attname = 'entry_columns' AND NOT a.attisdropped",
+            [ENTRY_COLUMNS_CHECK],
+        )
+        row = cursor.fetchone()
+    if row is None or not row[0] or not row[1] or row[2] is None:
+        return False, problem
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("CREATE TEMPORARY TABLE zhifa_verify_probe (LIKE ledger_event) ON COMMIT DROP")
+            cursor.execute(
+                "ALTER TABLE zhifa_verify_probe ADD CONSTRAINT zhifa_verify_probe_check "
+                f"CHECK (entry_columns = {pg_entry_columns_sql()})"
+            )
+            cursor.execute(
+                "SELECT pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint "
+                "WHERE conrelid = 'zhifa_verify_probe'::regclass AND conname = 'zhifa_verify_probe_check'"
+            )
+            expected = cursor.fetchone()[0]
+            transaction.set_rollback(True)
+    except DatabaseError:
+        return False, None
+    return (True, None) if row[2] == expected else (False, problem)
+
+
 def _node_sizes(start: int, count: int) -> list[int]:
     """Sizes of the perfect subtrees covering [start, start + count) for an aligned start, largest first."""
     return [1 << b for b in range(count.bit_length() - 1, -1, -1) if count >> b & 1]
@@ -463,11 +550,15 @@ def verify(
     last = Leaf.objects.order_by("-index").values_list("index", flat=True).first()
     scan_end = max(head_size, (last + 1) if last is not None else 0)
 
+    stored, schema_problem = False, None
+    if connection.vendor == "postgresql" and scan_end:
+        stored, schema_problem = _pg_stored_entries()
+    report.entries = "stored" if stored else "rendered"
     jobs = []
     for start in range(0, scan_end, chunk):
         end = min(scan_end, start + chunk)
         cuts = tuple(s for s in cut_sizes if start < s <= end)
-        jobs.append((start, end, tree_algs, cuts, hashing.default_algorithm()))
+        jobs.append((start, end, tree_algs, cuts, hashing.default_algorithm(), stored))
 
     workers = workers if workers is not None else _default_workers()
     in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
@@ -578,6 +669,8 @@ def verify(
             except Exception as exc:  # a broken checker is a failed check, not a crash of verify
                 report.problems.append(Problem("file", name, f"检查程序出错 / checker failed: {exc!r}"))
             report.files_checked += 1
+    if schema_problem is not None:
+        report.problems.append(schema_problem)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -15,6 +15,13 @@ def drop_append_only_triggers(table: str) -> None:
             cursor.execute(f"DROP TRIGGER {table}_append_only ON {table}")
 
 
+def drop_entry_columns_check() -> None:
+    """PostgreSQL: what an attacker must drop, too, before changing an event's columns (see migration 0005)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE ledger_event DROP CONSTRAINT ledger_event_entry_columns_check")
+
+
 @pytest.fixture
 def events(db):
     """Twelve integrated events from two actors on top of whatever the migrations seeded.

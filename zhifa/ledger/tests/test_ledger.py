@@ -27,13 +27,16 @@ from zhifa.ledger.services import (
     pending_count,
     tree_root,
 )
-from zhifa.ledger.tests.conftest import drop_append_only_triggers
+from zhifa.ledger.tests.conftest import drop_append_only_triggers, drop_entry_columns_check
 from zhifa.ledger.verify import (
+    ENTRY_COLUMNS_CHECK,
     FILE_CHECKERS,
     Problem,
+    _fast_query,
     _fast_sql,
     _leaf_prefix,
     _slow_sql,
+    pg_entry_columns_sql,
     register_file_checker,
     verify,
 )
@@ -289,6 +292,7 @@ def test_a_rewrite_with_recomputed_leaf_hashes_is_caught_by_the_checkpoint(event
     target = events[2]
     drop_append_only_triggers("ledger_event")
     drop_append_only_triggers("ledger_leaf")
+    drop_entry_columns_check()
     row = Event.objects.select_related("leaf").get(id=target.id)
     row.actor_name = "王五"
     sql("UPDATE ledger_event SET actor_name = %s WHERE id = %s", ["王五", target.id])
@@ -296,6 +300,8 @@ def test_a_rewrite_with_recomputed_leaf_hashes_is_caught_by_the_checkpoint(event
     report = verify()
     assert not report.ok
     assert report.first.kind == "checkpoint" and report.first.ref == f"checkpoint {checkpoint.tree_size}"
+    if connection.vendor == "postgresql":  # and the dropped constraint is reported too
+        assert report.problems[-1].kind == "schema" and report.entries == "rendered"
 
 
 def test_a_deleted_event_is_detected(events, key_path):
@@ -567,6 +573,11 @@ def test_any_text_round_trips_through_the_database_and_verifies(db, name, subjec
     # SQLite: bytes with the leaf prefix; PostgreSQL: text, the prefix added by the hash (verify loads it as bytes)
     data = rendered.encode() if isinstance(rendered, str) else bytes(rendered)
     assert _leaf_prefix(connection.vendor) + data == hashing.LEAF_PREFIX + event.entry_bytes()
+    if connection.vendor == "postgresql":  # the entry read from the rendering stored at insert is the same
+        with connection.cursor() as cursor:
+            cursor.execute(*_fast_query("postgresql", event.index, event.index + 1, event.leaf.alg, True))
+            ((stored_entry, _),) = cursor.fetchall()
+        assert stored_entry.encode() == event.entry_bytes()
     if connection.vendor == "sqlite":
         assert bytes(checked) == hashing.LEAF_PREFIX + event.entry_bytes()
     else:
@@ -693,3 +704,126 @@ def test_postgresql_prepares_the_ledger_statements(db):
     assert sum("INSERT INTO ledger_event" in s for s in statements) == 2
     assert any("FROM ledger_pending" in s and s.lstrip().startswith("SELECT") for s in statements)
     assert any("INSERT INTO ledger_leaf" in s for s in statements)
+
+
+# --- PostgreSQL: the rendering of the columns stored at insert (migration 0005) --------------------------------
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="ledger_event.entry_columns")
+
+
+def _entry_columns(event_id: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT entry_columns FROM ledger_event WHERE id = %s", [event_id])
+        return cursor.fetchone()[0]
+
+
+@postgresql_only
+def test_every_inserted_event_stores_the_rendering_of_its_columns(events, key_path):
+    # however the row was inserted: append_many (the fixture), append, the ORM
+    appended = append("test.one", actor=Actor(id=None, name='引号"\\\n', role="officer", agency_id=None),
+                      subject=("test.thing", "x\ty"), payload={"a": 1})  # fmt: skip
+    orm = Event.objects.create(recorded_at=appended.recorded_at, actor_name="李四", actor_role="officer",
+                               event_type="test.orm", subject_type="test.thing", subject_id="2", payload="{}")  # fmt: skip
+    integrate()
+    for row in Event.objects.select_related("leaf").filter(
+        id__in=[*(e.id for e in events), appended.id, orm.id]
+    ):
+        entry = row.entry_bytes().decode()
+        head, tail = f"[{row.index},", f",{hashing._q(row.leaf.alg)},{row.payload}]"
+        assert entry.startswith(head) and entry.endswith(tail)
+        assert _entry_columns(row.id) == entry[len(head) : -len(tail)]
+    report = verify(files=False)
+    assert report.ok, report.first
+    assert report.entries == "stored"  # the scan read them instead of rendering
+
+
+@postgresql_only
+def test_the_check_constraint_refuses_a_changed_column_even_without_the_append_only_trigger(events):
+    drop_append_only_triggers("ledger_event")
+    target = events[2]
+    for statement, params in [
+        ("UPDATE ledger_event SET actor_name = %s WHERE id = %s", ["王五", target.id]),
+        ("UPDATE ledger_event SET case_id = 999 WHERE id = %s", [target.id]),
+        (
+            "UPDATE ledger_event SET recorded_at = recorded_at + interval '1 second' WHERE id = %s",
+            [target.id],
+        ),
+        ("UPDATE ledger_event SET entry_columns = entry_columns || ' ' WHERE id = %s", [target.id]),
+        # both at once: the new entry_columns matches the new columns, but the entry's hash no longer matches
+    ]:
+        with pytest.raises(DatabaseError, match="ledger_event_entry_columns_check"), transaction.atomic():
+            sql(statement, params)
+    assert Event.objects.get(id=target.id).actor_name == "张三"
+
+
+def _retamper_constraint(how: str) -> None:
+    expression = f"entry_columns = {pg_entry_columns_sql()}"
+    with connection.cursor() as cursor:
+        if how == "not valid":  # put back as it was, but without checking the rows
+            cursor.execute(
+                f"ALTER TABLE ledger_event ADD CONSTRAINT {ENTRY_COLUMNS_CHECK} CHECK ({expression}) NOT VALID"
+            )
+        elif how == "other expression":
+            cursor.execute(
+                f"ALTER TABLE ledger_event ADD CONSTRAINT {ENTRY_COLUMNS_CHECK} CHECK (entry_columns IS NOT NULL)"
+            )
+        elif how == "nullable":  # the constraint back and valid, the column nullable (a NULL passes a CHECK)
+            cursor.execute("ALTER TABLE ledger_event ALTER COLUMN entry_columns DROP NOT NULL")
+            cursor.execute(
+                f"ALTER TABLE ledger_event ADD CONSTRAINT {ENTRY_COLUMNS_CHECK} CHECK ({expression})"
+            )
+
+
+@postgresql_only
+@pytest.mark.parametrize("how", ["dropped", "not valid", "other expression"])
+def test_without_its_constraint_verify_renders_every_entry_and_names_the_changed_event(events, key_path, how):
+    # given an attacker who drops the trigger and the constraint, changes a column (entry_columns keeps the old
+    # text, so it still hashes to the stored leaf) and perhaps puts a constraint back
+    target = events[4]
+    drop_append_only_triggers("ledger_event")
+    drop_entry_columns_check()
+    sql("UPDATE ledger_event SET actor_name = %s WHERE id = %s", ["王五", target.id])
+    if how != "dropped":
+        _retamper_constraint(how)
+    # then verify does not trust the stored text: it renders the columns, names the event and the constraint
+    report = verify(files=False, integrate=False)
+    assert report.entries == "rendered"
+    assert report.first.kind == "event" and report.first.ref == f"#{target.index}"
+    assert report.problems[-1].kind == "schema" and report.problems[-1].ref == ENTRY_COLUMNS_CHECK
+    code, message = run_verify()
+    assert code == 1 and f"#{target.index}" in message
+
+
+@postgresql_only
+def test_a_nullable_entry_columns_is_reported(events, key_path):
+    drop_entry_columns_check()
+    _retamper_constraint("nullable")
+    report = verify(files=False, integrate=False)
+    assert report.entries == "rendered" and [p.kind for p in report.problems] == ["schema"]
+
+
+@postgresql_only
+def test_where_the_constraint_cannot_be_probed_verify_renders_without_a_problem(events, key_path):
+    # a read-only session (a hot standby) cannot create the temporary table the comparison needs
+    sql("SET TRANSACTION READ ONLY")
+    report = verify(files=False, integrate=False)
+    assert report.ok, report.first
+    assert report.entries == "rendered"
+
+
+@postgresql_only
+def test_the_migration_fills_entry_columns_of_existing_events(events, key_path):
+    # unapply 0005 (drops the column) and apply it again over the existing events: the UPDATE fills every row
+    create_checkpoint()
+    call_command("migrate", "ledger", "0004", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_attribute WHERE attrelid = 'ledger_event'::regclass "
+                       "AND attname = 'entry_columns' AND NOT attisdropped")  # fmt: skip
+        assert cursor.fetchone()[0] == 0
+    call_command("migrate", "ledger", verbosity=0)
+    for row in Event.objects.select_related("leaf").filter(id__in=[e.id for e in events]):
+        entry = row.entry_bytes().decode()
+        assert entry.startswith(f"[{row.index},{_entry_columns(row.id)},")
+    report = verify(files=False, integrate=False)
+    assert report.ok, report.first
+    assert report.entries == "stored"
