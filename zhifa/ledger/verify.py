@@ -187,7 +187,9 @@ def _pg_parts(ref: str, alg: str | None) -> list[str]:
 # text trustworthy: a row can hold no other entry_columns than its columns render to, whatever triggers an attacker
 # drops, and an UPDATE of a column fails unless entry_columns changes too — which changes the hashed entry. So verify
 # reads entry_columns only after `_pg_stored_entries` found the constraint in place, validated and with exactly this
-# expression; otherwise it renders every entry from the columns (and reports the constraint).
+# expression, over columns of the built-in types with deterministic collations and no row-level security; otherwise
+# it renders every entry from the columns (and reports what it found). A constraint dropped and put back while the
+# scan runs shows as another oid afterwards (see `_pg_schema`).
 ENTRY_COLUMNS_CHECK = "ledger_event_entry_columns_check"
 
 
@@ -208,7 +210,7 @@ def _fast_sql(vendor: str) -> str:
 # algorithm than the scan's gives NULL (then the slow path checks it with its own): the algorithm is not in the stored
 # text, and comparing it here keeps an altered l.alg from shifting bytes between the algorithm and the payload.
 _PG_STORED_SQL = (
-    "SELECT CASE WHEN l.alg = %s::text "
+    "SELECT CASE WHEN l.alg::text OPERATOR(pg_catalog.=) %s::text "
     """THEN pg_catalog.concat('[', l."index", ',', e.entry_columns, %s::text, e.payload, ']') END AS entry, """
     "l.leaf_hash FROM ledger_leaf l JOIN ledger_event e ON e.id = l.event_id WHERE " + _RANGE
 )
@@ -442,53 +444,151 @@ def _apply_settings(settings_: dict[str, str]) -> dict[str, str]:
     return previous
 
 
+def _scan_settings() -> dict[str, str]:
+    """_SCAN_SETTINGS and a search_path with pg_catalog first: the scan's operators and functions are the built-in
+    ones, whatever an `ALTER ROLE/DATABASE ... SET search_path` put before them; the tables are still found in their
+    schema."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.oid IN ('ledger_event'::regclass, 'ledger_leaf'::regclass)"
+        )
+        schemas = sorted(row[0] for row in cursor.fetchall())
+    return {**_SCAN_SETTINGS, "search_path": ", ".join(["pg_catalog", *schemas])}
+
+
+_worker_settings: dict[str, str] = {}  # set before the workers are forked
+
+
 def _scan_in_worker(args) -> ChunkResult:
     global _session_ready
     if not _session_ready and connection.vendor == "postgresql":
-        _apply_settings(_SCAN_SETTINGS)  # this worker's own throw-away session
+        _apply_settings(_worker_settings)  # this worker's own throw-away session
         _session_ready = True
     return scan_chunk(*args)
 
 
-def _pg_stored_entries() -> tuple[bool, Problem | None]:
-    """PostgreSQL: may the scan read ledger_event.entry_columns instead of rendering the columns? Yes when the column is
-    NOT NULL and the CHECK constraint ENTRY_COLUMNS_CHECK is there, validated, with the expression of
-    `pg_entry_columns_sql()` — compared as the server prints both: the live constraint, and the same constraint added
-    to an empty temporary copy of the table (rolled back at once). A missing, NOT VALID or different constraint, or a
-    nullable column, is a Problem (and every entry is rendered from the columns, so an altered event is still named);
-    a probe that cannot run (a read-only standby has no temporary tables) only means rendering every entry."""
-    problem = Problem(
-        "schema", ENTRY_COLUMNS_CHECK,
-        "记录字段约束被删除、未生效或被改动，已改为逐条由字段重算 / the constraint holding entry_columns to the "
-        "columns is missing, not validated or altered",
-    )  # fmt: skip
-    with connection.cursor() as cursor:
+# Built-in type OIDs, fixed in PostgreSQL's catalog: the types the models give these columns. Another type (a domain
+# with its own "=", timestamp without time zone read in the session's TimeZone ...) would keep a constraint's printed
+# definition and change what it means, and change what the rendering means.
+_INT8, _TIMESTAMPTZ, _VARCHAR, _TEXT, _BYTEA = 20, 1184, 1043, 25, 17
+_PG_COLUMN_TYPES = {
+    **{("ledger_event", c): _INT8 for c in ("id", *_INT_COLUMNS)},
+    ("ledger_event", "recorded_at"): _TIMESTAMPTZ,
+    **{("ledger_event", c): _VARCHAR for c in _TEXT_COLUMNS},
+    ("ledger_event", "payload"): _TEXT,
+    ("ledger_event", "entry_columns"): _TEXT,
+    ("ledger_leaf", "index"): _INT8,
+    ("ledger_leaf", "event_id"): _INT8,
+    ("ledger_leaf", "alg"): _VARCHAR,
+    ("ledger_leaf", "leaf_hash"): _BYTEA,
+}
+# The probe's table: the columns the constraint reads, with the types above.
+_PROBE_COLUMNS = ", ".join(
+    f"{c} {'bigint' if t == _INT8 else 'timestamptz' if t == _TIMESTAMPTZ else 'varchar' if t == _VARCHAR else 'text'}"
+    for (table, c), t in _PG_COLUMN_TYPES.items()
+    if table == "ledger_event" and c != "payload"
+)
+# Names resolved in pg_catalog only (then pg_temp): a definition is printed with every function, operator, type and
+# collation from elsewhere schema-qualified, and no operator or function of another schema can stand in.
+_CATALOG_ONLY = "SET LOCAL search_path = pg_catalog, pg_temp"
+
+
+def pg_entry_columns_check_sql() -> str:
+    """The CHECK constraint's expression: entry_columns equals the rendering of the row's columns, byte for byte
+    (collation "C", the built-in operator)."""
+    return f'(entry_columns COLLATE pg_catalog."C") OPERATOR(pg_catalog.=) {pg_entry_columns_sql()}'
+
+
+def _pg_schema() -> tuple:
+    """What the stored path relies on, as the catalog says now: (every column of the two tables: table, row-level
+    security, name, type, NOT NULL, deterministic collation), (the constraint's oid, validated, definition) or None.
+    Compared before and after the scan: a constraint dropped and put back meanwhile has another oid."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT 'ledger_event'::regclass::oid, 'ledger_leaf'::regclass::oid")
+        event, leaf = cursor.fetchone()
+        cursor.execute(_CATALOG_ONLY)
         cursor.execute(
-            "SELECT a.attnotnull, c.convalidated, pg_catalog.pg_get_constraintdef(c.oid) "
-            "FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_constraint c "
-            "ON c.conrelid = a.attrelid AND c.conname = %s AND c.contype = 'c' "
-            "WHERE a.attrelid = 'ledger_event'::regclass AND a.attname = 'entry_columns' AND NOT a.attisdropped",
-            [ENTRY_COLUMNS_CHECK],
+            "SELECT c.relname, c.relrowsecurity, a.attname, a.atttypid, a.attnotnull, "
+            "COALESCE(col.collisdeterministic, true) FROM pg_class c "
+            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+            "LEFT JOIN pg_collation col ON col.oid = a.attcollation WHERE c.oid IN (%s, %s) ORDER BY 1, 3",
+            [event, leaf],
         )
-        row = cursor.fetchone()
-    if row is None or not row[0] or not row[1] or row[2] is None:
-        return False, problem
+        columns = tuple(cursor.fetchall())
+        cursor.execute(
+            "SELECT oid, convalidated, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s AND conname = %s AND contype = 'c'",
+            [event, ENTRY_COLUMNS_CHECK],
+        )
+        constraint = cursor.fetchone()
+        transaction.set_rollback(True)  # (and the search_path with it)
+    return columns, constraint
+
+
+def _pg_expected_definition() -> str | None:
+    """How the server prints the constraint as it should be: the same expression added to an empty temporary table
+    with the expected column types, rolled back at once. None where that cannot run (a read-only standby has no
+    temporary tables; a role without the TEMPORARY privilege)."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("CREATE TEMPORARY TABLE zhifa_verify_probe (LIKE ledger_event) ON COMMIT DROP")
+            cursor.execute(_CATALOG_ONLY)
+            cursor.execute(f"CREATE TEMPORARY TABLE zhifa_verify_probe ({_PROBE_COLUMNS}) ON COMMIT DROP")
             cursor.execute(
-                "ALTER TABLE zhifa_verify_probe ADD CONSTRAINT zhifa_verify_probe_check "
-                f"CHECK (entry_columns = {pg_entry_columns_sql()})"
+                "ALTER TABLE pg_temp.zhifa_verify_probe ADD CONSTRAINT zhifa_verify_probe "
+                f"CHECK ({pg_entry_columns_check_sql()})"
             )
             cursor.execute(
-                "SELECT pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint "
-                "WHERE conrelid = 'zhifa_verify_probe'::regclass AND conname = 'zhifa_verify_probe_check'"
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'pg_temp.zhifa_verify_probe'::regclass"
             )
             expected = cursor.fetchone()[0]
             transaction.set_rollback(True)
     except DatabaseError:
-        return False, None
-    return (True, None) if row[2] == expected else (False, problem)
+        return None
+    return expected
+
+
+def _pg_stored_entries() -> tuple[bool, Problem | None, tuple]:
+    """PostgreSQL: may the scan read ledger_event.entry_columns instead of rendering the columns? Yes when the columns
+    of both tables have their built-in types and deterministic collations, neither table has row-level security,
+    entry_columns is NOT NULL and the CHECK constraint ENTRY_COLUMNS_CHECK is there, validated and printed exactly as
+    `pg_entry_columns_check_sql()` prints on a probe table. Anything else found is a Problem (and every entry is
+    rendered from the columns, so an altered event is still named); a probe that cannot run only means rendering.
+    Returns (stored, problem, the schema seen, to compare after the scan)."""
+    state = _pg_schema()
+    columns, constraint = state
+    reasons = []
+    found = {
+        (table, name): (typ, not_null, deterministic)
+        for table, _, name, typ, not_null, deterministic in columns
+    }
+    for table in sorted({table for table, row_security, *_ in columns if row_security}):
+        reasons.append(f"{table} 启用了行级安全策略 / row-level security on {table}")
+    for (table, name), typ in _PG_COLUMN_TYPES.items():
+        got = found.get((table, name))
+        if got is None:
+            reasons.append(f"{table}.{name} 列缺失 / column missing")
+        elif got[0] != typ:
+            reasons.append(f"{table}.{name} 类型被改动 / type changed")
+        elif not got[2]:
+            reasons.append(f"{table}.{name} 使用非确定性排序规则 / nondeterministic collation")
+    if ("ledger_event", "entry_columns") in found and not found["ledger_event", "entry_columns"][1]:
+        reasons.append("ledger_event.entry_columns 可为空 / nullable")
+    expected = None
+    if constraint is None:
+        reasons.append(f"约束 {ENTRY_COLUMNS_CHECK} 缺失 / constraint missing")
+    elif not constraint[1]:
+        reasons.append(f"约束 {ENTRY_COLUMNS_CHECK} 未生效（NOT VALID）/ not validated")
+    else:
+        expected = _pg_expected_definition()
+        if expected is not None and constraint[2] != expected:
+            reasons.append(f"约束 {ENTRY_COLUMNS_CHECK} 被改动 / altered")
+    if reasons:
+        message = "记录表结构被改动，已改为逐条由字段重算：" + "；".join(reasons)
+        return False, Problem("schema", "ledger_event", message), state
+    return expected is not None, None, state
 
 
 def _node_sizes(start: int, count: int) -> list[int]:
@@ -550,9 +650,9 @@ def verify(
     last = Leaf.objects.order_by("-index").values_list("index", flat=True).first()
     scan_end = max(head_size, (last + 1) if last is not None else 0)
 
-    stored, schema_problem = False, None
+    stored, schema_problem, schema = False, None, None
     if connection.vendor == "postgresql" and scan_end:
-        stored, schema_problem = _pg_stored_entries()
+        stored, schema_problem, schema = _pg_stored_entries()
     report.entries = "stored" if stored else "rendered"
     jobs = []
     for start in range(0, scan_end, chunk):
@@ -602,7 +702,11 @@ def verify(
             progress(seen, scan_end)
         return True
 
+    pg = connection.vendor == "postgresql" and bool(jobs)
+    scan_settings = _scan_settings() if pg else {}
     if parallel:
+        _worker_settings.clear()
+        _worker_settings.update(scan_settings)
         connections.close_all()  # children must open their own connections, never share the parent's socket
         context = multiprocessing.get_context("fork")
         with context.Pool(workers) as pool:
@@ -611,7 +715,7 @@ def verify(
                     pool.terminate()
                     break
     else:
-        previous = _apply_settings(_SCAN_SETTINGS) if connection.vendor == "postgresql" and jobs else None
+        previous = _apply_settings(scan_settings) if pg else None
         try:
             for job in jobs:
                 if not merge(scan_chunk(*job)):
@@ -669,6 +773,12 @@ def verify(
             except Exception as exc:  # a broken checker is a failed check, not a crash of verify
                 report.problems.append(Problem("file", name, f"检查程序出错 / checker failed: {exc!r}"))
             report.files_checked += 1
+    if schema_problem is None and schema is not None and _pg_schema() != schema:
+        schema_problem = Problem(
+            "schema",
+            "ledger_event",
+            "校验期间记录表结构或约束被改动，请重新校验 / the schema changed during verification",
+        )
     if schema_problem is not None:
         report.problems.append(schema_problem)
     report.seconds = time.perf_counter() - started

@@ -36,6 +36,7 @@ from zhifa.ledger.verify import (
     _fast_sql,
     _leaf_prefix,
     _slow_sql,
+    pg_entry_columns_check_sql,
     pg_entry_columns_sql,
     register_file_checker,
     verify,
@@ -757,7 +758,7 @@ def test_the_check_constraint_refuses_a_changed_column_even_without_the_append_o
 
 
 def _retamper_constraint(how: str) -> None:
-    expression = f"entry_columns = {pg_entry_columns_sql()}"
+    expression = pg_entry_columns_check_sql()
     with connection.cursor() as cursor:
         if how == "not valid":  # put back as it was, but without checking the rows
             cursor.execute(
@@ -789,7 +790,7 @@ def test_without_its_constraint_verify_renders_every_entry_and_names_the_changed
     report = verify(files=False, integrate=False)
     assert report.entries == "rendered"
     assert report.first.kind == "event" and report.first.ref == f"#{target.index}"
-    assert report.problems[-1].kind == "schema" and report.problems[-1].ref == ENTRY_COLUMNS_CHECK
+    assert report.problems[-1].kind == "schema" and ENTRY_COLUMNS_CHECK in report.problems[-1].message
     code, message = run_verify()
     assert code == 1 and f"#{target.index}" in message
 
@@ -800,6 +801,68 @@ def test_a_nullable_entry_columns_is_reported(events, key_path):
     _retamper_constraint("nullable")
     report = verify(files=False, integrate=False)
     assert report.entries == "rendered" and [p.kind for p in report.problems] == ["schema"]
+    assert "entry_columns 可为空" in report.first.message
+
+
+@postgresql_only
+def test_a_shadowing_equals_operator_does_not_pass_for_the_constraint(events, key_path):
+    # an attacker's "=" that is always true, first on the search_path (as ALTER ROLE ... SET search_path would put
+    # it), and the constraint re-created with it after changing a column
+    target = events[4]
+    sql(
+        "CREATE FUNCTION public.zhifa_test_eq(text, text) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT true'"
+    )
+    sql("CREATE OPERATOR public.= (LEFTARG = text, RIGHTARG = text, FUNCTION = public.zhifa_test_eq)")
+    drop_append_only_triggers("ledger_event")
+    drop_entry_columns_check()
+    sql("UPDATE ledger_event SET actor_name = %s WHERE id = %s", ["王五", target.id])
+    sql("SET LOCAL search_path = public, pg_catalog")
+    sql(f"ALTER TABLE ledger_event ADD CONSTRAINT {ENTRY_COLUMNS_CHECK} "
+        f"CHECK (entry_columns = {pg_entry_columns_sql()})")  # fmt: skip
+    report = verify(files=False, integrate=False)
+    assert report.entries == "rendered"
+    assert report.first.ref == f"#{target.index}"
+    assert "被改动 / altered" in report.problems[-1].message
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    "alter, reason",
+    [
+        # read in the session's TimeZone, a timestamp without time zone renders as the attacker's session likes
+        ("ALTER TABLE ledger_event ALTER COLUMN recorded_at TYPE timestamp", "recorded_at 类型被改动"),
+        ("CREATE DOMAIN public.zhifa_test_text AS text; "
+         "ALTER TABLE ledger_event ALTER COLUMN entry_columns TYPE public.zhifa_test_text", "entry_columns 类型被改动"),
+        # a case-insensitive collation would let "SYSTEM" equal "system"
+        ("CREATE COLLATION public.zhifa_test_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false); "
+         "ALTER TABLE ledger_event ALTER COLUMN actor_role TYPE varchar(32) COLLATE public.zhifa_test_ci",
+         "actor_role 使用非确定性排序规则"),
+        ("ALTER TABLE ledger_event ENABLE ROW LEVEL SECURITY", "行级安全策略"),
+        ("ALTER TABLE ledger_leaf ALTER COLUMN alg TYPE text", "ledger_leaf.alg 类型被改动"),
+    ],
+)  # fmt: skip
+def test_a_changed_column_type_collation_or_row_security_is_reported(events, key_path, alter, reason):
+    for statement in alter.split("; "):
+        sql(statement)
+    report = verify(files=False, integrate=False)
+    assert report.entries == "rendered"
+    assert [p.kind for p in report.problems] == ["schema"] and reason in report.first.message
+
+
+@postgresql_only
+def test_a_constraint_dropped_and_put_back_while_verify_runs_is_reported(events, key_path):
+    # between two chunks (the progress callback runs in between): drop the constraint, put it back as it was
+    def meanwhile(done, total):
+        if done == 4:
+            drop_entry_columns_check()
+            sql(
+                f"ALTER TABLE ledger_event ADD CONSTRAINT {ENTRY_COLUMNS_CHECK} CHECK ({pg_entry_columns_check_sql()})"
+            )
+
+    report = verify(files=False, integrate=False, chunk=4, progress=meanwhile)
+    assert report.entries == "stored"
+    assert [p.kind for p in report.problems] == ["schema"] and "校验期间" in report.first.message
+    assert verify(files=False, integrate=False).ok  # the same constraint: the next run passes
 
 
 @postgresql_only

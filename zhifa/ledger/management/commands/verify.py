@@ -25,7 +25,8 @@ class Command(BaseCommand):
         summary = (
             f"记录 {report.events} 条，检查点 {report.checkpoints} 个，文件检查 {report.files_checked} 项，"
             f"先行排序 {report.integrated} 条，待排序 {report.pending} 条，"
-            f"用时 {report.seconds:.2f} 秒（{rate:,.0f} 条/秒，{report.workers} 进程）"
+            f"用时 {report.seconds:.2f} 秒（{rate:,.0f} 条/秒，{report.workers} 进程"
+            f"{'，读取入库时生成的字段文本' if report.entries == 'stored' else ''}）"
         )
         if report.ok:
             self.stdout.write(f"OK 全过程记录校验通过 / ledger verified. {summary}")
