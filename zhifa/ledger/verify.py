@@ -23,6 +23,7 @@ rows are invisible to other connections).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import hashlib
@@ -173,7 +174,12 @@ def _pg_parts(ref: str, alg: str | None) -> list[str]:
     render a NULL as null, so only e.payload (NOT NULL) could be skipped — a rendering ending in ",]" that no
     canonical payload gives."""
     ints = [f"{ref}id"] + [f"COALESCE({ref}{c}::text, 'null')" for c in _INT_COLUMNS]
-    when = f"pg_catalog.to_char({ref}recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+    # to_char's YYYY drops the era: a time before year 1 (which Python's reference cannot even hold) renders null,
+    # never like the year after Christ with the same digits
+    when = (
+        f"CASE WHEN {ref}recorded_at OPERATOR(pg_catalog.>=) '0001-01-01 00:00:00+00'::pg_catalog.timestamptz "
+        f"THEN pg_catalog.to_char({ref}recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') END"
+    )
     strings = [when, *(ref + c for c in _TEXT_COLUMNS), *([alg] if alg else [])]
     # One to_json over an array quotes the time and all strings in one call ('["t","a",...]', "," separators, a NULL
     # as null); btrim drops only the brackets, since the elements start and end with '"'. Functions are
@@ -194,34 +200,40 @@ ENTRY_COLUMNS_CHECK = "ledger_event_entry_columns_check"
 
 
 _RANGE = 'l."index" >= %s AND l."index" < %s ORDER BY l."index"'
+# (events, leaves): on PostgreSQL verify reads the tables it resolved, locked and checked, by schema-qualified name
+# (see `_pg_tables`), whatever else an unlocked search_path could turn up meanwhile.
+_TABLES = ("ledger_event", "ledger_leaf")
 
 
-def _fast_sql(vendor: str) -> str:
+def _fast_sql(vendor: str, tables: tuple[str, str] = _TABLES) -> str:
     """(entry, stored leaf hash) of the leaves [%s, %s) in index order, each entry rendered from its event's columns:
     on SQLite the entry is a BLOB that starts with the 0x00 leaf prefix, on PostgreSQL text without it (see
     `_leaf_prefix`)."""
     return (
-        f"SELECT {_entry_sql(vendor)} AS entry, l.leaf_hash FROM ledger_leaf l "
-        f"JOIN ledger_event e ON e.id = l.event_id WHERE {_RANGE}"
+        f"SELECT {_entry_sql(vendor)} AS entry, l.leaf_hash FROM {tables[1]} l "
+        f"JOIN {tables[0]} e ON e.id = l.event_id WHERE {_RANGE}"
     )
 
 
 # PostgreSQL, with the constraint in place: the entry from the stored rendering of the columns. A leaf of another
 # algorithm than the scan's gives NULL (then the slow path checks it with its own): the algorithm is not in the stored
 # text, and comparing it here keeps an altered l.alg from shifting bytes between the algorithm and the payload.
-_PG_STORED_SQL = (
-    "SELECT CASE WHEN l.alg::text OPERATOR(pg_catalog.=) %s::text "
-    """THEN pg_catalog.concat('[', l."index", ',', e.entry_columns, %s::text, e.payload, ']') END AS entry, """
-    "l.leaf_hash FROM ledger_leaf l JOIN ledger_event e ON e.id = l.event_id WHERE " + _RANGE
-)
+def _pg_stored_sql(tables: tuple[str, str]) -> str:
+    return (
+        "SELECT CASE WHEN l.alg::text OPERATOR(pg_catalog.=) %s::text "
+        """THEN pg_catalog.concat('[', l."index", ',', e.entry_columns, %s::text, e.payload, ']') END AS entry, """
+        f"l.leaf_hash FROM {tables[1]} l JOIN {tables[0]} e ON e.id = l.event_id WHERE {_RANGE}"
+    )
 
 
-def _fast_query(vendor: str, start: int, end: int, alg: str, stored: bool) -> tuple[str, list]:
+def _fast_query(
+    vendor: str, start: int, end: int, alg: str, stored: bool, tables: tuple[str, str] = _TABLES
+) -> tuple[str, list]:
     """The fast path's statement and parameters for the leaves [start, end): rendered from the columns, or on
     PostgreSQL (`stored`) read from ledger_event.entry_columns."""
     if stored and vendor == "postgresql":
-        return _PG_STORED_SQL, [alg, f",{hashing._q(alg)},", start, end]
-    return _fast_sql(vendor), [start, end]
+        return _pg_stored_sql(tables), [alg, f",{hashing._q(alg)},", start, end]
+    return _fast_sql(vendor, tables), [start, end]
 
 
 def _leaf_prefix(vendor: str) -> bytes:
@@ -230,12 +242,12 @@ def _leaf_prefix(vendor: str) -> bytes:
     return hashing.LEAF_PREFIX if vendor == "postgresql" else b""
 
 
-def _slow_sql(vendor: str) -> str:
+def _slow_sql(vendor: str, tables: tuple[str, str] = _TABLES) -> str:
     """(index, alg, entry or NULL when the event row is gone, stored hash): for naming the first problem."""
     return (
         f'SELECT l."index", l.alg, CASE WHEN e.id IS NULL THEN NULL ELSE {_entry_sql(vendor, checked=True)} END '
-        f"AS entry, l.leaf_hash FROM ledger_leaf l "
-        f"LEFT JOIN ledger_event e ON e.id = l.event_id WHERE {_RANGE}"
+        f"AS entry, l.leaf_hash FROM {tables[1]} l "
+        f"LEFT JOIN {tables[0]} e ON e.id = l.event_id WHERE {_RANGE}"
     )
 
 
@@ -331,13 +343,13 @@ def _slow_leaves(vendor: str, rows, start: int, leaves: list[bytes]) -> Problem 
 STREAM_ROWS = 256
 
 
-def _fetch_fast(cursor, vendor: str, start: int, end: int, alg: str, stored: bool):
+def _fetch_fast(cursor, vendor: str, start: int, end: int, alg: str, stored: bool, tables: tuple[str, str]):
     """The fast rows, as a list (SQLite) or an iterator (PostgreSQL).
 
     PostgreSQL: streamed in batches of STREAM_ROWS (libpq's chunked rows mode) through psycopg's binary protocol,
     so the database produces entries while Python hashes the ones already received; the entry text is loaded as raw
     bytes (neither decoded nor re-encoded), bytea as raw bytes (no hex)."""
-    sql, params = _fast_query(vendor, start, end, alg, stored)
+    sql, params = _fast_query(vendor, start, end, alg, stored, tables)
     if vendor != "postgresql":
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -357,14 +369,27 @@ def _stream_fast(sql: str, params: list):
         yield from raw.stream(sql, params, binary=True, size=STREAM_ROWS)
 
 
-def _reference_check(index: int, leaf: bytes) -> Problem | None:
+def _reference_check(index: int, leaf: bytes, tables: tuple[str, str] = _TABLES) -> Problem | None:
     """PostgreSQL renders entries in SQL for both the integrator and this check, so the first leaf of each chunk is
     also rebuilt in Python by the reference (`hashing.entry_text`, what proofs and archives use): a database whose
     rendering drifted from it (another to_json escaping after an upgrade, a server encoding) shows as soon as a
     sampled entry contains what renders differently; the tests pin the rendering over arbitrary text."""
-    event = Event.objects.select_related("leaf").filter(leaf__index=index).first()
-    if event is not None and event.compute_leaf_hash() == leaf:
-        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.id, e.recorded_at, e.actor_id, e.actor_name, e.actor_role, e.actor_agency_id, e.event_type, "
+            f"e.subject_type, e.subject_id, e.case_id, l.alg, e.payload FROM {tables[1]} l "
+            f'JOIN {tables[0]} e ON e.id = l.event_id WHERE l."index" = %s',
+            [index],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        event_id, when, actor_id, name, role, agency_id, etype, stype, sid, case_id, alg, payload = row
+        entry = hashing.entry_bytes(
+            index, event_id, hashing.time_text(when), actor_id, name, role, agency_id,
+            etype, stype, sid, case_id, alg, payload,
+        )  # fmt: skip
+        if alg in merkle.ALGORITHMS and hashing.leaf_hash(alg, entry) == leaf:
+            return None
     return Problem(
         "event", f"#{index}",
         "数据库对记录的计算与参考实现不一致 / the database renders this entry unlike hashing.entry_text", index,
@@ -372,24 +397,25 @@ def _reference_check(index: int, leaf: bytes) -> Problem | None:
 
 
 def scan_chunk(
-    start: int, end: int, tree_algs: tuple[str, ...], cuts: tuple[int, ...], alg: str, stored: bool = False
-) -> ChunkResult:
+    start: int, end: int, tree_algs: tuple[str, ...], cuts: tuple[int, ...], alg: str, stored: bool = False,
+    tables: tuple[str, str] = _TABLES,
+) -> ChunkResult:  # fmt: skip
     """Check leaves [start, end) on the current connection; `start` is a multiple of the chunk size. `stored`: on
     PostgreSQL read the entries' columns from ledger_event.entry_columns (only once `_pg_stored_entries` said so)."""
     vendor = connection.vendor
     collecting = gc.isenabled()
     gc.disable()  # a chunk allocates ~2 objects per row and none in a cycle: the collector would only rescan them
     try:
-        return _scan_chunk(vendor, start, end, tree_algs, cuts, alg, stored)
+        return _scan_chunk(vendor, start, end, tree_algs, cuts, alg, stored, tables)
     finally:
         if collecting:
             gc.enable()
 
 
-def _scan_chunk(vendor, start, end, tree_algs, cuts, alg, stored) -> ChunkResult:
+def _scan_chunk(vendor, start, end, tree_algs, cuts, alg, stored, tables) -> ChunkResult:
     with connection.cursor() as cursor:
         try:
-            rows = _fetch_fast(cursor, vendor, start, end, alg, stored)
+            rows = _fetch_fast(cursor, vendor, start, end, alg, stored, tables)
         except (
             DatabaseError
         ):  # SQLite (whose failed SELECT leaves a transaction usable): json_array() refused a BLOB
@@ -399,9 +425,9 @@ def _scan_chunk(vendor, start, end, tree_algs, cuts, alg, stored) -> ChunkResult
         leaves = _fast_leaves(alg, rows, end - start, _leaf_prefix(vendor))
         problem = None
         if leaves and vendor == "postgresql":
-            problem = _reference_check(start, leaves[0])
+            problem = _reference_check(start, leaves[0], tables)
         if leaves is None:  # a gap, a missing event, another algorithm or a mismatch: find the first one
-            cursor.execute(_slow_sql(vendor), [start, end])
+            cursor.execute(_slow_sql(vendor, tables), [start, end])
             leaves = []
             problem = _slow_leaves(vendor, cursor.fetchall(), start, leaves)
     del rows
@@ -444,18 +470,58 @@ def _apply_settings(settings_: dict[str, str]) -> dict[str, str]:
     return previous
 
 
-def _scan_settings() -> dict[str, str]:
-    """_SCAN_SETTINGS and a search_path with pg_catalog first: the scan's operators and functions are the built-in
-    ones, whatever an `ALTER ROLE/DATABASE ... SET search_path` put before them; the tables are still found in their
-    schema."""
+def _catalog_first_path() -> str:
+    """The session's search_path with pg_catalog first and pg_temp last, for the whole of verify (its own sessions and
+    its workers'): where a built-in operator or function and another of the same argument types both exist (an
+    `ALTER ROLE/DATABASE ... SET search_path` can put pg_catalog after a schema the attacker writes to), the built-in
+    one is taken; a temporary table cannot stand in for a ledger table; the tables are found as before."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_catalog.current_schemas(false)")
+        schemas = [
+            name for name in cursor.fetchone()[0] if name != "pg_catalog" and not name.startswith("pg_temp")
+        ]
+    return ", ".join(["pg_catalog", *(connection.ops.quote_name(name) for name in schemas), "pg_temp"])
+
+
+def _pg_tables() -> tuple[str, str] | None:
+    """The schema-qualified names of the ledger tables the session resolves; None if one is missing."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT DISTINCT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_class c "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.oid IN ('ledger_event'::regclass, 'ledger_leaf'::regclass)"
+            "SELECT pg_catalog.format('%%I.%%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass(%s)",
+            ["ledger_event"],
         )
-        schemas = sorted(row[0] for row in cursor.fetchall())
-    return {**_SCAN_SETTINGS, "search_path": ", ".join(["pg_catalog", *schemas])}
+        event = cursor.fetchone()
+        cursor.execute(
+            "SELECT pg_catalog.format('%%I.%%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass(%s)",
+            ["ledger_leaf"],
+        )
+        leaf = cursor.fetchone()
+    return (event[0], leaf[0]) if event and leaf else None
+
+
+@contextlib.contextmanager
+def _pg_locked(tables: tuple[str, str]):
+    """ACCESS SHARE on both tables from the schema check until after the scan and its re-check: nobody can RENAME,
+    move, drop or ALTER them (constraints, column types) meanwhile, while appends and integration go on. Inside a
+    caller's transaction the lock is taken there (a second connection would wait for that transaction's own locks,
+    and the scan runs on that connection anyway); otherwise on a connection of its own, opened after the workers were
+    forked, holding its transaction open (it takes no snapshot) and rolled back at the end."""
+    statement = f"LOCK TABLE {tables[0]}, {tables[1]} IN ACCESS SHARE MODE"
+    if connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+        yield
+        return
+    holder = connection.get_new_connection(connection.get_connection_params())
+    try:
+        holder.autocommit = False
+        with holder.cursor() as cursor:
+            cursor.execute(statement)
+        yield
+    finally:
+        holder.close()
 
 
 _worker_settings: dict[str, str] = {}  # set before the workers are forked
@@ -501,12 +567,15 @@ def pg_entry_columns_check_sql() -> str:
     return f'(entry_columns COLLATE pg_catalog."C") OPERATOR(pg_catalog.=) {pg_entry_columns_sql()}'
 
 
-def _pg_schema() -> tuple:
-    """What the stored path relies on, as the catalog says now: (every column of the two tables: table, row-level
-    security, name, type, NOT NULL, deterministic collation), (the constraint's oid, validated, definition) or None.
-    Compared before and after the scan: a constraint dropped and put back meanwhile has another oid."""
+def _pg_schema(tables: tuple[str, str]) -> tuple:
+    """What the stored path relies on, as the catalog says now: the tables' oids, (every column of the two tables:
+    table, row-level security, name, type, NOT NULL, deterministic collation), (the constraint's oid, validated,
+    definition) or None. Compared before and after the scan: a constraint dropped and put back meanwhile has another
+    oid."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT 'ledger_event'::regclass::oid, 'ledger_leaf'::regclass::oid")
+        cursor.execute(
+            "SELECT pg_catalog.to_regclass(%s)::oid, pg_catalog.to_regclass(%s)::oid", list(tables)
+        )
         event, leaf = cursor.fetchone()
         cursor.execute(_CATALOG_ONLY)
         cursor.execute(
@@ -524,7 +593,7 @@ def _pg_schema() -> tuple:
         )
         constraint = cursor.fetchone()
         transaction.set_rollback(True)  # (and the search_path with it)
-    return columns, constraint
+    return (event, leaf), columns, constraint
 
 
 def _pg_expected_definition() -> str | None:
@@ -550,15 +619,15 @@ def _pg_expected_definition() -> str | None:
     return expected
 
 
-def _pg_stored_entries() -> tuple[bool, Problem | None, tuple]:
+def _pg_stored_entries(tables: tuple[str, str]) -> tuple[bool, Problem | None, tuple]:
     """PostgreSQL: may the scan read ledger_event.entry_columns instead of rendering the columns? Yes when the columns
     of both tables have their built-in types and deterministic collations, neither table has row-level security,
     entry_columns is NOT NULL and the CHECK constraint ENTRY_COLUMNS_CHECK is there, validated and printed exactly as
     `pg_entry_columns_check_sql()` prints on a probe table. Anything else found is a Problem (and every entry is
     rendered from the columns, so an altered event is still named); a probe that cannot run only means rendering.
     Returns (stored, problem, the schema seen, to compare after the scan)."""
-    state = _pg_schema()
-    columns, constraint = state
+    state = _pg_schema(tables)
+    _, columns, constraint = state
     reasons = []
     found = {
         (table, name): (typ, not_null, deterministic)
@@ -617,6 +686,21 @@ def verify(
     """
     if chunk < 1 or chunk & (chunk - 1):
         raise ValueError("chunk must be a power of two")
+    if connection.vendor != "postgresql":
+        return _verify(workers, files, chunk, progress, integrate, None)
+    path = _catalog_first_path()
+    previous = _apply_settings({"search_path": path})
+    try:
+        return _verify(workers, files, chunk, progress, integrate, path)
+    finally:
+        try:  # the caller's session as it was
+            _apply_settings(previous)
+        except DatabaseError:  # an aborted transaction: its rollback undoes the setting anyway
+            pass
+
+
+def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Report:
+    """verify(); `path`: PostgreSQL, the session's search_path (already set, see `_catalog_first_path`)."""
     started = time.perf_counter()
     report = Report()
     from zhifa.ledger.services import integrate as integrate_pending
@@ -650,16 +734,8 @@ def verify(
     last = Leaf.objects.order_by("-index").values_list("index", flat=True).first()
     scan_end = max(head_size, (last + 1) if last is not None else 0)
 
-    stored, schema_problem, schema = False, None, None
-    if connection.vendor == "postgresql" and scan_end:
-        stored, schema_problem, schema = _pg_stored_entries()
-    report.entries = "stored" if stored else "rendered"
-    jobs = []
-    for start in range(0, scan_end, chunk):
-        end = min(scan_end, start + chunk)
-        cuts = tuple(s for s in cut_sizes if start < s <= end)
-        jobs.append((start, end, tree_algs, cuts, hashing.default_algorithm(), stored))
-
+    pg = path is not None
+    tables = (_pg_tables() or _TABLES) if pg else _TABLES
     workers = workers if workers is not None else _default_workers()
     in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
     parallel = (
@@ -702,30 +778,53 @@ def verify(
             progress(seen, scan_end)
         return True
 
-    pg = connection.vendor == "postgresql" and bool(jobs)
-    scan_settings = _scan_settings() if pg else {}
+    pool = None
     if parallel:
         _worker_settings.clear()
-        _worker_settings.update(scan_settings)
+        _worker_settings.update({**_SCAN_SETTINGS, "search_path": path} if pg else {})
         connections.close_all()  # children must open their own connections, never share the parent's socket
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers) as pool:
-            for result in pool.imap(_scan_in_worker, jobs):
-                if not merge(result):
-                    pool.terminate()
-                    break
-    else:
-        previous = _apply_settings(scan_settings) if pg else None
-        try:
-            for job in jobs:
-                if not merge(scan_chunk(*job)):
-                    break
-        finally:
-            if previous is not None:  # the caller's session as it was
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        if pg:  # the parent's session is a new one
+            _apply_settings({"search_path": path})
+    stored, schema_problem, schema = False, None, None
+    try:
+        with _pg_locked(tables) if pg and scan_end else contextlib.nullcontext():
+            if pg and scan_end:
+                stored, schema_problem, schema = _pg_stored_entries(tables)
+            report.entries = "stored" if stored else "rendered"
+            jobs = []
+            for start in range(0, scan_end, chunk):
+                end = min(scan_end, start + chunk)
+                cuts = tuple(s for s in cut_sizes if start < s <= end)
+                jobs.append((start, end, tree_algs, cuts, hashing.default_algorithm(), stored, tables))
+            if pool is not None:
+                for result in pool.imap(_scan_in_worker, jobs):
+                    if not merge(result):
+                        break
+            else:
+                previous = _apply_settings(_SCAN_SETTINGS) if pg and jobs else None
                 try:
-                    _apply_settings(previous)
-                except DatabaseError:  # an aborted transaction: its rollback undoes the settings anyway
-                    pass
+                    for job in jobs:
+                        if not merge(scan_chunk(*job)):
+                            break
+                finally:
+                    if previous is not None:  # the caller's session as it was
+                        try:
+                            _apply_settings(previous)
+                        except (
+                            DatabaseError
+                        ):  # an aborted transaction: its rollback undoes the settings anyway
+                            pass
+            checkpoint_events = [(i, p) for i, p in _checkpoint_events(tables) if i < seen]
+            if schema_problem is None and schema is not None and _pg_schema(tables) != schema:
+                schema_problem = Problem(
+                    "schema", "ledger_event",
+                    "校验期间记录表结构或约束被改动，请重新校验 / the schema changed during verification",
+                )  # fmt: skip
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
 
     report.events = seen
     if event_problem is not None:
@@ -756,13 +855,6 @@ def verify(
                 f" / pending, not integrated for too long",
             )
         )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            'SELECT l."index", e.payload FROM ledger_leaf l JOIN ledger_event e ON e.id = l.event_id '
-            "WHERE e.event_type = %s",
-            [CHECKPOINT_EVENT],
-        )
-        checkpoint_events = [(i, p) for i, p in cursor.fetchall() if i < seen]
     _check_checkpoints(report, checkpoints, roots, checkpoint_events, seen if event_problem is None else None)
     if files:
         for checker in list(FILE_CHECKERS):
@@ -773,16 +865,24 @@ def verify(
             except Exception as exc:  # a broken checker is a failed check, not a crash of verify
                 report.problems.append(Problem("file", name, f"检查程序出错 / checker failed: {exc!r}"))
             report.files_checked += 1
-    if schema_problem is None and schema is not None and _pg_schema() != schema:
-        schema_problem = Problem(
-            "schema",
-            "ledger_event",
-            "校验期间记录表结构或约束被改动，请重新校验 / the schema changed during verification",
-        )
     if schema_problem is not None:
         report.problems.append(schema_problem)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _checkpoint_events(tables: tuple[str, str]) -> list[tuple[int, str]]:
+    """(index, payload) of every `ledger.checkpoint_signed` event. PostgreSQL: the built-in text equality, not
+    whatever "=" an exact match of varchar's types would otherwise find first."""
+    equals = "e.event_type::text OPERATOR(pg_catalog.=) %s::text" if connection.vendor == "postgresql" else (
+        "e.event_type = %s"
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT l."index", e.payload FROM {tables[1]} l JOIN {tables[0]} e ON e.id = l.event_id WHERE {equals}',
+            [CHECKPOINT_EVENT],
+        )
+        return cursor.fetchall()
 
 
 def _check_checkpoints(report, checkpoints, roots, checkpoint_events, complete_size) -> None:

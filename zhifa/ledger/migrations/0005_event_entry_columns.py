@@ -27,7 +27,8 @@ from django.db import migrations
 COLUMNS_SQL = (
     "pg_catalog.concat({r}id, ',', COALESCE({r}actor_id::text, 'null'), ',', COALESCE({r}actor_agency_id::text, "
     "'null'), ',', COALESCE({r}case_id::text, 'null'), ',', pg_catalog.btrim(pg_catalog.to_json(ARRAY["
-    "pg_catalog.to_char({r}recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), {r}actor_name, "
+    "CASE WHEN {r}recorded_at OPERATOR(pg_catalog.>=) '0001-01-01 00:00:00+00'::pg_catalog.timestamptz "
+    "THEN pg_catalog.to_char({r}recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') END, {r}actor_name, "
     "{r}actor_role, {r}event_type, {r}subject_type, {r}subject_id])::text, '[]'))"
 )
 

@@ -186,6 +186,51 @@ def stress(clients: int = 8, per_client: int = 60, *, sequencer: bool = False) -
     return sum(map(len, committed.values()))
 
 
+def verify_locks_the_tables() -> None:
+    """verify, outside a transaction, holds the ledger tables from its schema check until after its scan: meanwhile
+    nobody can rename them or drop the constraint it relies on (here: a second session gives up after its lock
+    timeout); afterwards the tables are free again."""
+    import psycopg
+    from django.db import connection
+
+    from zhifa.ledger.verify import ENTRY_COLUMNS_CHECK, verify
+
+    def other():
+        session = connection.get_new_connection(connection.get_connection_params())
+        session.autocommit = True
+        session.execute("SET lock_timeout = '300ms'")
+        return session
+
+    refused = []
+
+    def meanwhile(done, total):
+        if refused:
+            return
+        session = other()
+        try:
+            for statement in (
+                "ALTER TABLE ledger_event RENAME TO ledger_event_moved",
+                "ALTER TABLE ledger_leaf RENAME TO ledger_leaf_moved",
+                f"ALTER TABLE ledger_event DROP CONSTRAINT {ENTRY_COLUMNS_CHECK}",
+            ):
+                try:
+                    session.execute(statement)
+                except psycopg.errors.LockNotAvailable:
+                    refused.append(statement)
+        finally:
+            session.close()
+
+    report = verify(files=False, chunk=16, progress=meanwhile)
+    assert report.ok and report.entries == "stored", (report.problems, report.entries)
+    assert len(refused) == 3, refused
+    session = other()
+    try:
+        with session.transaction():
+            session.execute("LOCK TABLE ledger_event, ledger_leaf IN ACCESS EXCLUSIVE MODE NOWAIT")
+    finally:
+        session.close()
+
+
 def main() -> int:
     import django
     from django.core.management import call_command
@@ -209,6 +254,9 @@ def main() -> int:
     if connection.vendor == "postgresql":  # the PostgreSQL deployment: the sequencer loop of `zhifa worker`
         appended += stress(sequencer=True)
         done.append("sequencer loop")
+    if connection.vendor == "postgresql":
+        verify_locks_the_tables()
+        done.append("verify locks the tables")
     if connection.vendor == "postgresql":  # the integrator's session lock and commit mode are restored
         integrate(wait=False)
         with connection.cursor() as cursor:

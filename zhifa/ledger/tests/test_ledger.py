@@ -890,3 +890,52 @@ def test_the_migration_fills_entry_columns_of_existing_events(events, key_path):
     report = verify(files=False, integrate=False)
     assert report.ok, report.first
     assert report.entries == "stored"
+
+
+@postgresql_only
+def test_a_time_before_year_one_does_not_render_like_the_same_digits_after_christ(events, key_path):
+    # to_char's YYYY has no era: 2026 BC must not pass for 2026 (AD)
+    target = events[4]
+    bc = (
+        "(pg_catalog.to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || ' BC')::timestamp"
+    )
+    drop_append_only_triggers("ledger_event")
+    with pytest.raises(DatabaseError, match=ENTRY_COLUMNS_CHECK), transaction.atomic():
+        sql(f"UPDATE ledger_event SET recorded_at = {bc} AT TIME ZONE 'UTC' WHERE id = %s", [target.id])
+    drop_entry_columns_check()
+    sql(f"UPDATE ledger_event SET recorded_at = {bc} AT TIME ZONE 'UTC' WHERE id = %s", [target.id])
+    report = verify(files=False, integrate=False)
+    assert report.first.kind == "event" and report.first.ref == f"#{target.index}"
+
+
+@postgresql_only
+def test_verify_reads_the_tables_the_session_resolves(events, key_path):
+    # the real ledger_event moved to a schema first on the search_path, a copy of its rows left in public under its
+    # name (which sorts first): verify reads what the application reads, so the change is named
+    target = events[4]
+    sql("CREATE SCHEMA zhifa_test_a")
+    sql("ALTER TABLE ledger_event SET SCHEMA zhifa_test_a")
+    sql("CREATE TABLE public.ledger_event AS SELECT * FROM zhifa_test_a.ledger_event")
+    sql("SET LOCAL search_path = zhifa_test_a, public")
+    drop_append_only_triggers("ledger_event")
+    drop_entry_columns_check()
+    sql("UPDATE ledger_event SET actor_name = %s WHERE id = %s", ["王五", target.id])
+    assert Event.objects.get(id=target.id).actor_name == "王五"  # what the application now reads
+    report = verify(files=False, integrate=False)
+    assert report.first.kind == "event" and report.first.ref == f"#{target.index}"
+
+
+@postgresql_only
+def test_an_equals_operator_on_varchar_cannot_hide_the_checkpoint_events(events, key_path):
+    # pg_catalog has no "=" for exactly (varchar, varchar), so an attacker's would be an exact match on any
+    # search_path; verify compares event types with the built-in text equality, so deleted checkpoints are named
+    create_checkpoint()
+    sql("CREATE FUNCTION public.zhifa_test_never(varchar, varchar) RETURNS boolean LANGUAGE sql IMMUTABLE "
+        "AS 'SELECT false'")  # fmt: skip
+    sql(
+        "CREATE OPERATOR public.= (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = public.zhifa_test_never)"
+    )
+    drop_append_only_triggers("ledger_checkpoint")
+    sql("DELETE FROM ledger_checkpoint")
+    report = verify(files=False, integrate=False)
+    assert any("checkpoint row missing" in p.message for p in report.problems), report.problems
