@@ -451,6 +451,7 @@ _session_ready = False
 # of leaves, would otherwise hash the whole event table for every chunk, which grows with the log), never a JIT
 # compilation of a chunk's query.
 _SCAN_SETTINGS = {
+    "lock_timeout": "5s",  # see LOCK_TIMEOUT
     "work_mem": "64MB",
     "max_parallel_workers_per_gather": "0",
     "enable_bitmapscan": "off",
@@ -460,12 +461,30 @@ _SCAN_SETTINGS = {
 }
 
 
+# How long verify's sessions wait for a lock on the ledger tables. It waits only when DDL on them is queued (appends and
+# integration never conflict with its reads): the DDL waits for verify's table lock, verify's next query would wait
+# behind the DDL (PostgreSQL queues lock requests), and the cycle runs through verify's own process, where the
+# server's deadlock detector cannot see it. So verify gives up, releases its lock and reports the ledger tables as
+# being changed (see `_lock_wait_ended`), and the DDL and the appends queued behind it go on.
+LOCK_TIMEOUT = _SCAN_SETTINGS["lock_timeout"]
+
+
+def _lock_wait_ended(exc: BaseException) -> bool:
+    """Did a lock wait on the ledger tables hit LOCK_TIMEOUT (raised by psycopg in a worker, or wrapped by Django)?"""
+    import psycopg
+
+    return any(isinstance(e, psycopg.errors.LockNotAvailable) for e in (exc, exc.__cause__, exc.__context__))
+
+
 def _apply_settings(settings_: dict[str, str]) -> dict[str, str]:
     """Set these for the session; returns the previous values."""
     previous = {}
     with connection.cursor() as cursor:
         for name, value in settings_.items():
-            cursor.execute("SELECT current_setting(%s), set_config(%s, %s, false)", [name, name, value])
+            cursor.execute(
+                "SELECT pg_catalog.current_setting(%s), pg_catalog.set_config(%s, %s, false)",
+                [name, name, value],
+            )
             previous[name] = cursor.fetchone()[0]
     return previous
 
@@ -505,21 +524,37 @@ def _pg_tables() -> tuple[str, str] | None:
 def _pg_locked(tables: tuple[str, str]):
     """ACCESS SHARE on both tables from the schema check until after the scan and its re-check: nobody can RENAME,
     move, drop or ALTER them (constraints, column types) meanwhile, while appends and integration go on. Inside a
-    caller's transaction the lock is taken there (a second connection would wait for that transaction's own locks,
-    and the scan runs on that connection anyway); otherwise on a connection of its own, opened after the workers were
-    forked, holding its transaction open (it takes no snapshot) and rolled back at the end."""
+    caller's transaction the lock is taken there, in a savepoint (a second connection would wait for that
+    transaction's own locks, and the scan runs on that connection anyway); otherwise on a connection of its own,
+    opened after the workers were forked, holding its transaction open (it takes no snapshot; no idle timeout ends it)
+    and rolled back at the end. Yields a callable that says whether the lock is still held: a session of the same role
+    can terminate the holder's backend."""
     statement = f"LOCK TABLE {tables[0]}, {tables[1]} IN ACCESS SHARE MODE"
     if connection.in_atomic_block:
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
-        yield
+        yield lambda: True  # verify's own session: if it is gone, nothing after this runs anyway
         return
     holder = connection.get_new_connection(connection.get_connection_params())
     try:
         holder.autocommit = False
         with holder.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_catalog.set_config('idle_in_transaction_session_timeout', '0', false), "
+                "pg_catalog.set_config('lock_timeout', %s, false)",
+                [LOCK_TIMEOUT],
+            )
             cursor.execute(statement)
-        yield
+
+        def held() -> bool:
+            try:
+                with holder.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+                return True
+            except Exception:  # terminated, timed out, the connection gone: the lock was released
+                return False
+
+        yield held
     finally:
         holder.close()
 
@@ -689,7 +724,7 @@ def verify(
     if connection.vendor != "postgresql":
         return _verify(workers, files, chunk, progress, integrate, None)
     path = _catalog_first_path()
-    previous = _apply_settings({"search_path": path})
+    previous = _apply_settings({"search_path": path, "lock_timeout": _current_setting("lock_timeout")})
     try:
         return _verify(workers, files, chunk, progress, integrate, path)
     finally:
@@ -697,6 +732,12 @@ def verify(
             _apply_settings(previous)
         except DatabaseError:  # an aborted transaction: its rollback undoes the setting anyway
             pass
+
+
+def _current_setting(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_catalog.current_setting(%s)", [name])
+        return cursor.fetchone()[0]
 
 
 def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Report:
@@ -735,6 +776,8 @@ def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Rep
     scan_end = max(head_size, (last + 1) if last is not None else 0)
 
     pg = path is not None
+    if pg:  # again: integrating ran the tables' triggers in this session, whatever they set
+        _apply_settings({"search_path": path, "lock_timeout": LOCK_TIMEOUT})
     tables = (_pg_tables() or _TABLES) if pg else _TABLES
     workers = workers if workers is not None else _default_workers()
     in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
@@ -785,10 +828,10 @@ def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Rep
         connections.close_all()  # children must open their own connections, never share the parent's socket
         pool = multiprocessing.get_context("fork").Pool(workers)
         if pg:  # the parent's session is a new one
-            _apply_settings({"search_path": path})
+            _apply_settings({"search_path": path, "lock_timeout": LOCK_TIMEOUT})
     stored, schema_problem, schema = False, None, None
     try:
-        with _pg_locked(tables) if pg and scan_end else contextlib.nullcontext():
+        with _pg_locked(tables) if pg and scan_end else contextlib.nullcontext(lambda: True) as held:
             if pg and scan_end:
                 stored, schema_problem, schema = _pg_stored_entries(tables)
             report.entries = "stored" if stored else "rendered"
@@ -811,9 +854,7 @@ def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Rep
                     if previous is not None:  # the caller's session as it was
                         try:
                             _apply_settings(previous)
-                        except (
-                            DatabaseError
-                        ):  # an aborted transaction: its rollback undoes the settings anyway
+                        except DatabaseError:  # an aborted transaction: its rollback undoes them anyway
                             pass
             checkpoint_events = [(i, p) for i, p in _checkpoint_events(tables) if i < seen]
             if schema_problem is None and schema is not None and _pg_schema(tables) != schema:
@@ -821,6 +862,24 @@ def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Rep
                     "schema", "ledger_event",
                     "校验期间记录表结构或约束被改动，请重新校验 / the schema changed during verification",
                 )  # fmt: skip
+            if schema_problem is None and not held():
+                schema_problem = Problem(
+                    "schema", "ledger_event",
+                    "校验期间记录表的锁被解除（持锁会话被终止），请重新校验 / the lock on the ledger tables was lost",
+                )  # fmt: skip
+    except Exception as exc:
+        if not (pg and _lock_wait_ended(exc)):
+            raise
+        report.events = seen
+        report.problems.append(
+            Problem(
+                "schema", "ledger_event",
+                f"等待记录表的锁超过 {LOCK_TIMEOUT}：有人正在修改记录表结构（如数据库迁移），校验未完成，请稍后重新校验 "
+                "/ lock wait timed out: the ledger tables are being altered, verification incomplete",
+            )
+        )  # fmt: skip
+        report.seconds = time.perf_counter() - started
+        return report
     finally:
         if pool is not None:
             pool.terminate()

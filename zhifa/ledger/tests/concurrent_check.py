@@ -230,6 +230,62 @@ def verify_locks_the_tables() -> None:
     finally:
         session.close()
 
+    # a session of the same role terminates the lock's holder: reported, not silently scanned on
+    def terminate(done, total):
+        if done == 16:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND query LIKE 'LOCK TABLE %%'"
+                )
+                assert cursor.fetchone()[0]
+
+    report = verify(files=False, chunk=16, progress=terminate)
+    assert [p.kind for p in report.problems] == ["schema"] and "锁被解除" in report.first.message, (
+        report.problems
+    )
+
+    # DDL queued behind verify's lock (a migration): verify gives up after LOCK_TIMEOUT instead of waiting for the
+    # DDL that waits for it, and says so; the DDL then goes through
+    altered = []
+
+    def alter():
+        session = connection.get_new_connection(connection.get_connection_params())
+        session.autocommit = True
+        try:
+            session.execute("ALTER TABLE ledger_event ADD COLUMN zhifa_check_note text")
+            altered.append(time.monotonic())
+        finally:
+            session.close()
+
+    threads = []
+
+    def queue_ddl(done, total):
+        if threads:
+            return
+        threads.append(threading.Thread(target=alter, daemon=True))
+        threads[0].start()
+        with connection.cursor() as cursor:
+            for _ in range(200):  # until the ALTER waits for verify's lock
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE ledger_event%%'"
+                )
+                if cursor.fetchone()[0]:
+                    return
+                time.sleep(0.01)
+        raise AssertionError("the ALTER never waited for verify's lock")
+
+    started = time.monotonic()
+    report = verify(files=False, chunk=16, progress=queue_ddl)
+    threads[0].join(30)
+    assert altered and altered[0] - started < 20, altered
+    assert [p.kind for p in report.problems] == ["schema"] and "锁超过" in report.first.message, (
+        report.problems
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE ledger_event DROP COLUMN zhifa_check_note")
+
 
 def main() -> int:
     import django

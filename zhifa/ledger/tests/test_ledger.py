@@ -939,3 +939,25 @@ def test_an_equals_operator_on_varchar_cannot_hide_the_checkpoint_events(events,
     sql("DELETE FROM ledger_checkpoint")
     report = verify(files=False, integrate=False)
     assert any("checkpoint row missing" in p.message for p in report.problems), report.problems
+
+
+@postgresql_only
+def test_triggers_run_by_verifys_own_integration_cannot_redirect_its_reads(events, key_path):
+    # a trigger on ledger_leaf (fired when verify integrates a pending event first) points verify's session at a
+    # clean copy of ledger_event; verify sets its search_path again after integrating, so the change is named
+    target = events[4]
+    sql("CREATE SCHEMA zhifa_test_b")
+    sql("CREATE TABLE zhifa_test_b.ledger_event (LIKE public.ledger_event INCLUDING ALL)")
+    sql("INSERT INTO zhifa_test_b.ledger_event SELECT * FROM public.ledger_event")
+    sql("CREATE FUNCTION public.zhifa_test_redirect() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "PERFORM pg_catalog.set_config('search_path', 'pg_catalog, zhifa_test_b, public, pg_temp', false); "
+        "RETURN NULL; END $$")  # fmt: skip
+    sql("CREATE TRIGGER zhifa_test_redirect AFTER INSERT ON ledger_leaf "
+        "FOR EACH STATEMENT EXECUTE FUNCTION public.zhifa_test_redirect()")  # fmt: skip
+    drop_append_only_triggers("ledger_event")
+    drop_entry_columns_check()
+    sql("UPDATE ledger_event SET actor_name = %s WHERE id = %s", ["王五", target.id])
+    append("test.pending", actor=SYSTEM, subject=("test.thing", 1), payload={})  # verify integrates it first
+    report = verify(files=False)
+    assert report.integrated == 1
+    assert report.first.kind == "event" and report.first.ref == f"#{target.index}"
