@@ -477,13 +477,15 @@ def _lock_wait_ended(exc: BaseException) -> bool:
 
 
 def _apply_settings(settings_: dict[str, str]) -> dict[str, str]:
-    """Set these for the session; returns the previous values."""
+    """Set these for the session (inside a caller's transaction for that transaction only, so that a caller's own SET
+    LOCAL still ends with it); returns the previous values."""
     previous = {}
+    local = connection.in_atomic_block
     with connection.cursor() as cursor:
         for name, value in settings_.items():
             cursor.execute(
-                "SELECT pg_catalog.current_setting(%s), pg_catalog.set_config(%s, %s, false)",
-                [name, name, value],
+                "SELECT pg_catalog.current_setting(%s), pg_catalog.set_config(%s, %s, %s)",
+                [name, name, value, local],
             )
             previous[name] = cursor.fetchone()[0]
     return previous
@@ -544,6 +546,8 @@ def _pg_locked(tables: tuple[str, str]):
                 "pg_catalog.set_config('lock_timeout', %s, false)",
                 [LOCK_TIMEOUT],
             )
+            if holder.info.server_version >= 170000:  # a role's transaction_timeout would end it, too
+                cursor.execute("SELECT pg_catalog.set_config('transaction_timeout', '0', false)")
             cursor.execute(statement)
 
         def held() -> bool:
@@ -567,7 +571,20 @@ def _scan_in_worker(args) -> ChunkResult:
     if not _session_ready and connection.vendor == "postgresql":
         _apply_settings(_worker_settings)  # this worker's own throw-away session
         _session_ready = True
-    return scan_chunk(*args)
+    try:
+        return scan_chunk(*args)
+    except Exception as exc:
+        # what reaches the parent is pickled, without __cause__: a lock timeout wrapped by Django would arrive as a
+        # bare OperationalError, and the parent could no longer tell it from any other failure
+        if _lock_wait_ended(exc) and not isinstance(exc, _lock_not_available()):
+            raise _lock_not_available()(str(exc)) from None
+        raise
+
+
+def _lock_not_available():
+    import psycopg
+
+    return psycopg.errors.LockNotAvailable
 
 
 # Built-in type OIDs, fixed in PostgreSQL's catalog: the types the models give these columns. Another type (a domain
@@ -760,6 +777,15 @@ def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Rep
     if report.pending:
         limit = timezone.now() - dt.timedelta(seconds=pending_max_seconds())
         stale = pending.filter(recorded_at__lt=limit).order_by("id").values_list("id", "recorded_at").first()
+    stale_problem = None
+    if stale is not None:
+        event_id, recorded_at = stale
+        stale_problem = Problem(
+            "pending",
+            f"event id {event_id}",
+            f"事件自 {recorded_at:%Y-%m-%d %H:%M:%S} UTC 起未进入记录序列（超过 {pending_max_seconds():.0f} 秒）"
+            f" / pending, not integrated for too long",
+        )
     head = LedgerHead.objects.filter(pk=1).first()
     head_size = head.size if head else 0
     checkpoints = list(Checkpoint.objects.order_by("tree_size"))
@@ -868,14 +894,18 @@ def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Rep
                     "校验期间记录表的锁被解除（持锁会话被终止），请重新校验 / the lock on the ledger tables was lost",
                 )  # fmt: skip
     except Exception as exc:
-        if not (pg and _lock_wait_ended(exc)):
+        # (inside a caller's transaction the error aborted it: raised, never swallowed)
+        if not (pg and _lock_wait_ended(exc)) or connection.in_atomic_block:
             raise
+        # what was found before stays in the report; the check itself did not finish
         report.events = seen
+        report.problems += [p for p in (event_problem, stale_problem, schema_problem) if p is not None]
         report.problems.append(
             Problem(
                 "schema", "ledger_event",
-                f"等待记录表的锁超过 {LOCK_TIMEOUT}：有人正在修改记录表结构（如数据库迁移），校验未完成，请稍后重新校验 "
-                "/ lock wait timed out: the ledger tables are being altered, verification incomplete",
+                f"校验未完成：等待记录表的锁超过 {LOCK_TIMEOUT}，另有会话正在修改或锁定记录表结构，结果不能视为通过；"
+                "查明该会话后重新校验 / verification incomplete: a lock wait on the ledger tables timed out "
+                "(another session alters or locks them)",
             )
         )  # fmt: skip
         report.seconds = time.perf_counter() - started
@@ -904,16 +934,8 @@ def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Rep
                 )
             )
 
-    if stale is not None:
-        event_id, recorded_at = stale
-        report.problems.append(
-            Problem(
-                "pending",
-                f"event id {event_id}",
-                f"事件自 {recorded_at:%Y-%m-%d %H:%M:%S} UTC 起未进入记录序列（超过 {pending_max_seconds():.0f} 秒）"
-                f" / pending, not integrated for too long",
-            )
-        )
+    if stale_problem is not None:
+        report.problems.append(stale_problem)
     _check_checkpoints(report, checkpoints, roots, checkpoint_events, seen if event_problem is None else None)
     if files:
         for checker in list(FILE_CHECKERS):

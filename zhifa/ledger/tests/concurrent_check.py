@@ -246,45 +246,73 @@ def verify_locks_the_tables() -> None:
     )
 
     # DDL queued behind verify's lock (a migration): verify gives up after LOCK_TIMEOUT instead of waiting for the
-    # DDL that waits for it, and says so; the DDL then goes through
-    altered = []
+    # DDL that waits for it, and says so, keeping what it found before (here: an event pending for too long); the DDL
+    # then goes through. Once with the scan in this process, once in worker processes.
+    from django.conf import settings
 
-    def alter():
-        session = connection.get_new_connection(connection.get_connection_params())
-        session.autocommit = True
-        try:
-            session.execute("ALTER TABLE ledger_event ADD COLUMN zhifa_check_note text")
-            altered.append(time.monotonic())
-        finally:
-            session.close()
+    from zhifa.ledger import verify as verify_module
+    from zhifa.ledger.services import SYSTEM, append, integrate
 
-    threads = []
+    stale = []  # the pending events, oldest first
 
-    def queue_ddl(done, total):
-        if threads:
-            return
-        threads.append(threading.Thread(target=alter, daemon=True))
-        threads[0].start()
+    def queue_ddl_behind_verify(workers: int) -> None:
+        altered, threads = [], []
+
+        def alter():
+            session = connection.get_new_connection(connection.get_connection_params())
+            session.autocommit = True
+            try:
+                session.execute("ALTER TABLE ledger_event ADD COLUMN zhifa_check_note text")
+                altered.append(time.monotonic())
+            finally:
+                session.close()
+
+        def queue_ddl(done, total):
+            if threads:
+                return
+            threads.append(threading.Thread(target=alter, daemon=True))
+            threads[0].start()
+            with connection.cursor() as cursor:
+                for _ in range(200):  # until the ALTER waits for verify's lock
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE ledger_event%%'"
+                    )
+                    if cursor.fetchone()[0]:
+                        return
+                    time.sleep(0.01)
+            raise AssertionError("the ALTER never waited for verify's lock")
+
+        # an event whose queue entry was lost: pending, and (at most 0 s allowed) pending too long
+        pending = append("check.pending", actor=SYSTEM, subject=("check.thing", workers), payload={})
         with connection.cursor() as cursor:
-            for _ in range(200):  # until the ALTER waits for verify's lock
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE ledger_event%%'"
-                )
-                if cursor.fetchone()[0]:
-                    return
-                time.sleep(0.01)
-        raise AssertionError("the ALTER never waited for verify's lock")
+            cursor.execute("DELETE FROM ledger_pending WHERE event_id = %s", [pending.id])
+        started = time.monotonic()
+        report = verify(files=False, chunk=16, progress=queue_ddl, integrate=False, workers=workers)
+        threads[0].join(30)
+        assert altered and altered[0] - started < 20, altered
+        assert report.workers == workers, report.workers
+        assert [p.kind for p in report.problems] == ["pending", "schema"], report.problems
+        stale.append(f"event id {pending.id}")
+        assert report.first.ref == stale[0] and "校验未完成" in report.problems[1].message, report.problems
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE ledger_event DROP COLUMN zhifa_check_note")
 
-    started = time.monotonic()
-    report = verify(files=False, chunk=16, progress=queue_ddl)
-    threads[0].join(30)
-    assert altered and altered[0] - started < 20, altered
-    assert [p.kind for p in report.problems] == ["schema"] and "锁超过" in report.first.message, (
-        report.problems
+    saved = (
+        verify_module.pending_max_seconds(),
+        settings.ZHIFA_LEDGER_INTEGRATION,
+        verify_module.PARALLEL_MIN,
     )
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE ledger_event DROP COLUMN zhifa_check_note")
+    settings.ZHIFA_LEDGER_PENDING_MAX_SECONDS = 0
+    settings.ZHIFA_LEDGER_INTEGRATION = "worker"  # the append stays pending: nothing integrates it on commit
+    verify_module.PARALLEL_MIN = 32  # worker processes for this small log
+    try:
+        queue_ddl_behind_verify(workers=1)
+        queue_ddl_behind_verify(workers=2)
+        assert integrate(wait=True, full=True) == len(stale)  # the unqueued events are integrated after all
+    finally:
+        (settings.ZHIFA_LEDGER_PENDING_MAX_SECONDS, settings.ZHIFA_LEDGER_INTEGRATION,
+         verify_module.PARALLEL_MIN) = saved  # fmt: skip
 
 
 def main() -> int:
