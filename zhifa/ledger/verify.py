@@ -13,6 +13,11 @@ What is checked, in order:
    every checkpoint has its `ledger.checkpoint_signed` event and every such event its checkpoint;
 3. files: every registered checker in FILE_CHECKERS re-hashes the files it owns.
 
+PostgreSQL, against someone with DDL rights on the tables: verify resolves the ledger tables as its session does and
+names them schema-qualified, holds them with an ACCESS SHARE lock from its schema check until after the scan (see
+`_pg_locked`, LOCK_TIMEOUT), runs with pg_catalog first and pg_temp last on the search_path, and trusts
+ledger_event.entry_columns only as `_pg_stored_entries` says.
+
 Rows are streamed in aligned chunks of CHUNK (a power of two) indexes, so memory stays flat; a chunk fetches only
 (entry, stored hash) per leaf, and a chunk with any problem is read again with the index and per-row algorithm to
 name the first one; a chunk's leaves form
