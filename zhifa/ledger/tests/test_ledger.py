@@ -712,6 +712,13 @@ def test_postgresql_prepares_the_ledger_statements(db):
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="ledger_event.entry_columns")
 
 
+def forge_actor_name(event_id: int) -> None:
+    """What it takes to change a column on PostgreSQL: drop the append-only trigger and the constraint, UPDATE."""
+    drop_append_only_triggers("ledger_event")
+    drop_entry_columns_check()
+    sql("UPDATE ledger_event SET actor_name = %s WHERE id = %s", ["王五", event_id])
+
+
 def _entry_columns(event_id: int) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT entry_columns FROM ledger_event WHERE id = %s", [event_id])
@@ -781,9 +788,7 @@ def test_without_its_constraint_verify_renders_every_entry_and_names_the_changed
     # given an attacker who drops the trigger and the constraint, changes a column (entry_columns keeps the old
     # text, so it still hashes to the stored leaf) and perhaps puts a constraint back
     target = events[4]
-    drop_append_only_triggers("ledger_event")
-    drop_entry_columns_check()
-    sql("UPDATE ledger_event SET actor_name = %s WHERE id = %s", ["王五", target.id])
+    forge_actor_name(target.id)
     if how != "dropped":
         _retamper_constraint(how)
     # then verify does not trust the stored text: it renders the columns, names the event and the constraint
@@ -813,9 +818,7 @@ def test_a_shadowing_equals_operator_does_not_pass_for_the_constraint(events, ke
         "CREATE FUNCTION public.zhifa_test_eq(text, text) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT true'"
     )
     sql("CREATE OPERATOR public.= (LEFTARG = text, RIGHTARG = text, FUNCTION = public.zhifa_test_eq)")
-    drop_append_only_triggers("ledger_event")
-    drop_entry_columns_check()
-    sql("UPDATE ledger_event SET actor_name = %s WHERE id = %s", ["王五", target.id])
+    forge_actor_name(target.id)
     sql("SET LOCAL search_path = public, pg_catalog")
     sql(f"ALTER TABLE ledger_event ADD CONSTRAINT {ENTRY_COLUMNS_CHECK} "
         f"CHECK (entry_columns = {pg_entry_columns_sql()})")  # fmt: skip
@@ -917,9 +920,7 @@ def test_verify_reads_the_tables_the_session_resolves(events, key_path):
     sql("ALTER TABLE ledger_event SET SCHEMA zhifa_test_a")
     sql("CREATE TABLE public.ledger_event AS SELECT * FROM zhifa_test_a.ledger_event")
     sql("SET LOCAL search_path = zhifa_test_a, public")
-    drop_append_only_triggers("ledger_event")
-    drop_entry_columns_check()
-    sql("UPDATE ledger_event SET actor_name = %s WHERE id = %s", ["王五", target.id])
+    forge_actor_name(target.id)
     assert Event.objects.get(id=target.id).actor_name == "王五"  # what the application now reads
     report = verify(files=False, integrate=False)
     assert report.first.kind == "event" and report.first.ref == f"#{target.index}"
@@ -954,9 +955,7 @@ def test_triggers_run_by_verifys_own_integration_cannot_redirect_its_reads(event
         "RETURN NULL; END $$")  # fmt: skip
     sql("CREATE TRIGGER zhifa_test_redirect AFTER INSERT ON ledger_leaf "
         "FOR EACH STATEMENT EXECUTE FUNCTION public.zhifa_test_redirect()")  # fmt: skip
-    drop_append_only_triggers("ledger_event")
-    drop_entry_columns_check()
-    sql("UPDATE ledger_event SET actor_name = %s WHERE id = %s", ["王五", target.id])
+    forge_actor_name(target.id)
     append("test.pending", actor=SYSTEM, subject=("test.thing", 1), payload={})  # verify integrates it first
     report = verify(files=False)
     assert report.integrated == 1
