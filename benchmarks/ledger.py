@@ -11,8 +11,8 @@ indexes, one transaction per row (both called outside a transaction: a single st
   The log is checked afterwards: gapless, one leaf per committed event;
 - batches of 100 (`append_many` vs executemany).
 
-verify: `zhifa verify`'s full check (the database renders every entry, Python hashes every leaf and compares, builds
-the tree, checks the checkpoints) against hashlib hashing the same entry bytes (0x00 ‖ entry) one leaf at a time,
+verify: `zhifa verify`'s full check (the database renders every entry, or on PostgreSQL reads the rendering each event
+stored at insert — "stored" in the note; Python hashes every leaf and compares, builds the tree, checks the checkpoints) against hashlib hashing the same entry bytes (0x00 ‖ entry) one leaf at a time,
 with the bytes already in memory. The streaming rate (one hash over all bytes) is printed as a note.
 """
 
@@ -309,6 +309,6 @@ def verify_rate(ctx: Context) -> list[Result]:
     return [
         Result(f"verify {report.events:,} events, {report.workers} proc", "events/s", rate,
                f"hashlib {alg} per leaf", per_leaf, target=0.7,
-               note=f"(entries {mean:.0f} B; {alg} streaming {streaming:,.0f}/s → {rate / streaming:.2f}x; "
+               note=f"(entries {mean:.0f} B, {report.entries}; {alg} streaming {streaming:,.0f}/s → {rate / streaming:.2f}x; "
                     f"1 proc {single_rate:,.0f}/s → {single_rate / per_leaf:.2f}x)"),
     ]  # fmt: skip
