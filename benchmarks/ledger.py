@@ -12,8 +12,9 @@ indexes, one transaction per row (both called outside a transaction: a single st
 - batches of 100 (`append_many` vs executemany).
 
 verify: `zhifa verify`'s full check (the database renders every entry, or on PostgreSQL reads the rendering each event
-stored at insert — "stored" in the note; Python hashes every leaf and compares, builds the tree, checks the checkpoints) against hashlib hashing the same entry bytes (0x00 ‖ entry) one leaf at a time,
-with the bytes already in memory. The streaming rate (one hash over all bytes) is printed as a note.
+stored at insert — "stored" in the note; Python hashes every leaf and compares, builds the tree, checks the
+checkpoints) against hashlib hashing the same entry bytes (0x00 ‖ entry) one leaf at a time, with the bytes already
+in memory. The streaming rate (one hash over all bytes) is printed as a note.
 """
 
 from __future__ import annotations

@@ -511,20 +511,19 @@ def _catalog_first_path() -> str:
 
 def _pg_tables() -> tuple[str, str] | None:
     """The schema-qualified names of the ledger tables the session resolves; None if one is missing."""
+    names = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_catalog.format('%%I.%%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass(%s)",
-            ["ledger_event"],
-        )
-        event = cursor.fetchone()
-        cursor.execute(
-            "SELECT pg_catalog.format('%%I.%%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass(%s)",
-            ["ledger_leaf"],
-        )
-        leaf = cursor.fetchone()
-    return (event[0], leaf[0]) if event and leaf else None
+        for table in _TABLES:
+            cursor.execute(
+                "SELECT pg_catalog.format('%%I.%%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
+                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass(%s)",
+                [table],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            names.append(row[0])
+    return names[0], names[1]
 
 
 @contextlib.contextmanager
@@ -608,8 +607,9 @@ _PG_COLUMN_TYPES = {
     ("ledger_leaf", "leaf_hash"): _BYTEA,
 }
 # The probe's table: the columns the constraint reads, with the types above.
+_TYPE_NAMES = {_INT8: "bigint", _TIMESTAMPTZ: "timestamptz", _VARCHAR: "varchar", _TEXT: "text"}
 _PROBE_COLUMNS = ", ".join(
-    f"{c} {'bigint' if t == _INT8 else 'timestamptz' if t == _TIMESTAMPTZ else 'varchar' if t == _VARCHAR else 'text'}"
+    f"{c} {_TYPE_NAMES[t]}"
     for (table, c), t in _PG_COLUMN_TYPES.items()
     if table == "ledger_event" and c != "payload"
 )

@@ -3,6 +3,7 @@ from django.db import connection
 
 from zhifa.ledger.models import Event
 from zhifa.ledger.services import SYSTEM, Actor, append_many, integrate
+from zhifa.ledger.verify import ENTRY_COLUMNS_CHECK
 
 
 def drop_append_only_triggers(table: str) -> None:
@@ -19,7 +20,7 @@ def drop_entry_columns_check() -> None:
     """PostgreSQL: what an attacker must drop, too, before changing an event's columns (see migration 0005)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE ledger_event DROP CONSTRAINT ledger_event_entry_columns_check")
+            cursor.execute(f"ALTER TABLE ledger_event DROP CONSTRAINT {ENTRY_COLUMNS_CHECK}")
 
 
 @pytest.fixture
