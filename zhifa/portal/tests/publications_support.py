@@ -72,8 +72,14 @@ ID18 = re.compile(
     r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
 )
 ID15 = re.compile(r"(?<!\d)[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?!\d)")
-MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[2-9]\d{6,7}(?!\d)")
+MOBILE = re.compile(r"(?<!\d)(?:0086|86)?1[3-9]\d{9}(?!\d)")
+LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[2-9]\d{6,7}\d{0,4}(?!\d)")  # an extension may follow the number
+LOCAL = re.compile(r"(?:电话|座机|联系方式|传真)[:：\s]*[2-9]\d{6,7}(?!\d)")  # a number without its area code
+# UnionPay, Visa and Mastercard card or account numbers
+BANK = re.compile(r"(?<!\d)(?:62|4\d|5[1-5])\d{14,17}(?!\d)")
+# Hashes, signatures and key ids (hex, at least 32 characters, at least one letter): their digit runs are not
+# numbers anybody wrote, and a run like "093482824283" inside a signature must not count as a phone number.
+HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{32,}(?![0-9A-Za-z])")
 
 
 def _squeeze(text: str) -> str:
@@ -85,8 +91,11 @@ def _squeeze(text: str) -> str:
 def scan(text: str, names=()) -> list[str]:
     """Findings of personal data in `text` (empty list: clean)."""
     found = []
-    flat = _squeeze(text)
-    for label, regex in (("id18", ID18), ("id15", ID15), ("mobile", MOBILE), ("landline", LANDLINE)):
+    flat = _squeeze(HEX_TOKEN.sub(" ", text))
+    patterns = (
+        ("id18", ID18), ("id15", ID15), ("mobile", MOBILE), ("landline", LANDLINE), ("local", LOCAL), ("bank", BANK)
+    )  # fmt: skip
+    for label, regex in patterns:
         found += [f"{label}:{m.group(0)}" for m in regex.finditer(flat)]
     for name in names:
         if name in text:

@@ -37,6 +37,18 @@ ADVERSARIAL = [
 ]
 
 
+def test_the_independent_scanner_finds_numbers_but_not_digit_runs_inside_hashes():
+    # The scanner must be able to fail: every adversarial text, unredacted, is a finding.
+    assert [text for text in ADVERSARIAL if not scan(text)] == []
+    assert scan("当事人张三，身份证号652301199001011234") == ["id18:652301199001011234"]
+    assert scan("联系人：张三", ["张三"]) == ["name:张三"]
+    # A signature whose hex holds the digits of a landline (seen in CI) is not personal data …
+    signature = "7fa" + "093482824283" + "c1" * 26
+    assert scan(f'{{"signature": "{signature}"}}') == []
+    # … but a number written next to a short hex-looking word still is.
+    assert scan("电话 0994-2345678 备注 abc") == ["landline:09942345678"]
+
+
 @pytest.mark.parametrize("text", ADVERSARIAL)
 def test_number_formats_are_removed(text):
     out = redaction.redact(text, custom=[]).text
