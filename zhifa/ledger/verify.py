@@ -740,6 +740,12 @@ def verify(
 
     `integrate`: first give every pending event (queued or not) its index. Events still pending afterwards are
     counted in the report; one pending for longer than settings.ZHIFA_LEDGER_PENDING_MAX_SECONDS is a failure.
+
+    The caller's session on PostgreSQL: verify sets search_path, lock_timeout and its scan's planner settings and puts
+    back what the session had (inside a transaction they are SET LOCAL). With worker processes (outside a
+    transaction only) it first closes the process's database connections, as a forked child must not share a socket:
+    the session afterwards is a new one, given the caller's search_path and lock_timeout, and whatever else the
+    caller had set for the old session is gone.
     """
     if chunk < 1 or chunk & (chunk - 1):
         raise ValueError("chunk must be a power of two")

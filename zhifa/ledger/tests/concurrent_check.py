@@ -315,6 +315,53 @@ def verify_locks_the_tables() -> None:
          verify_module.PARALLEL_MIN) = saved  # fmt: skip
 
 
+def session_settings_restored() -> None:
+    """verify sets search_path, lock_timeout and the scan's planner settings for its session (in autocommit, at
+    session level); afterwards the session has what it had before. With worker processes the parent's connection is
+    a new one (closed before the fork): it gets the caller's search_path and lock_timeout back, the rest is as
+    a new session has it (here: as before the caller's SETs), never the scan's settings."""
+    from django.db import connection
+
+    from zhifa.ledger import verify as verify_module
+
+    names = {"search_path", "lock_timeout", *verify_module._SCAN_SETTINGS}
+
+    def now() -> dict[str, str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, setting FROM pg_settings WHERE name = ANY(%s) ORDER BY name", [list(names)]
+            )
+            return dict(cursor.fetchall())
+
+    assert connection.get_autocommit() and not connection.in_atomic_block
+    defaults = now()
+    with connection.cursor() as cursor:
+        cursor.execute("SET work_mem = '9MB'")
+        cursor.execute("SET lock_timeout = '43s'")
+        cursor.execute("SET search_path = public")
+    before = now()
+    assert len(before) == len(names) and before["lock_timeout"] == "43000", before
+    saved = verify_module.PARALLEL_MIN
+    verify_module.PARALLEL_MIN = 32
+    try:
+        for workers in (1, 2):
+            report = verify_module.verify(files=False, workers=workers, chunk=16)
+            assert report.ok, report.first
+            assert report.workers == workers, report.workers
+            expected = (
+                before
+                if workers == 1
+                else {**defaults, **{k: before[k] for k in ("search_path", "lock_timeout")}}
+            )
+            assert now() == expected, (workers, now(), expected)
+    finally:
+        verify_module.PARALLEL_MIN = saved
+        with connection.cursor() as cursor:
+            cursor.execute("RESET work_mem")
+            cursor.execute("RESET lock_timeout")
+            cursor.execute("RESET search_path")
+
+
 def main() -> int:
     import django
     from django.core.management import call_command
@@ -350,6 +397,9 @@ def main() -> int:
             assert cursor.fetchone()[0] == 0
             cursor.execute("SHOW synchronous_commit")
             assert cursor.fetchone()[0] == "on"
+    if connection.vendor == "postgresql":  # outside a transaction: verify puts the session's settings back
+        session_settings_restored()
+        done.append("settings restored")
     report = verify(files=False)
     assert report.ok, report.first
     assert report.pending == 0 and report.integrated == 0, (report.pending, report.integrated)
