@@ -323,15 +323,8 @@ def session_settings_restored() -> None:
     from django.db import connection
 
     from zhifa.ledger import verify as verify_module
-
-    names = {"search_path", "lock_timeout", *verify_module._SCAN_SETTINGS}
-
-    def now() -> dict[str, str]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name, setting FROM pg_settings WHERE name = ANY(%s) ORDER BY name", [list(names)]
-            )
-            return dict(cursor.fetchall())
+    from zhifa.ledger.tests.conftest import VERIFY_SETTINGS
+    from zhifa.ledger.tests.conftest import pg_settings_now as now
 
     assert connection.get_autocommit() and not connection.in_atomic_block
     defaults = now()
@@ -340,7 +333,7 @@ def session_settings_restored() -> None:
         cursor.execute("SET lock_timeout = '43s'")
         cursor.execute("SET search_path = public")
     before = now()
-    assert len(before) == len(names) and before["lock_timeout"] == "43000", before
+    assert len(before) == len(VERIFY_SETTINGS) and before["lock_timeout"] == "43000", before
     saved = verify_module.PARALLEL_MIN
     verify_module.PARALLEL_MIN = 32
     try:

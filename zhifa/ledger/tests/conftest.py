@@ -3,7 +3,19 @@ from django.db import connection
 
 from zhifa.ledger.models import Event
 from zhifa.ledger.services import SYSTEM, Actor, append_many, integrate
-from zhifa.ledger.verify import ENTRY_COLUMNS_CHECK
+from zhifa.ledger.verify import _SCAN_SETTINGS, ENTRY_COLUMNS_CHECK
+
+# PostgreSQL: what verify sets on its session (and must put back)
+VERIFY_SETTINGS = sorted({"search_path", "lock_timeout", *_SCAN_SETTINGS})
+
+
+def pg_settings_now() -> dict[str, str]:
+    """PostgreSQL: the session's values of VERIFY_SETTINGS (in pg_settings' units: work_mem in kB, times in ms)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, setting FROM pg_catalog.pg_settings WHERE name = ANY(%s)", [VERIFY_SETTINGS]
+        )
+        return dict(cursor.fetchall())
 
 
 def drop_append_only_triggers(table: str) -> None:

@@ -27,7 +27,12 @@ from zhifa.ledger.services import (
     pending_count,
     tree_root,
 )
-from zhifa.ledger.tests.conftest import drop_append_only_triggers, drop_entry_columns_check
+from zhifa.ledger.tests.conftest import (
+    VERIFY_SETTINGS,
+    drop_append_only_triggers,
+    drop_entry_columns_check,
+    pg_settings_now,
+)
 from zhifa.ledger.verify import (
     ENTRY_COLUMNS_CHECK,
     FILE_CHECKERS,
@@ -962,18 +967,6 @@ def test_triggers_run_by_verifys_own_integration_cannot_redirect_its_reads(event
     assert report.first.kind == "event" and report.first.ref == f"#{target.index}"
 
 
-_CALLER_SETTINGS = ("search_path", "lock_timeout", "work_mem", "enable_hashjoin", "enable_mergejoin", "jit",
-                    "max_parallel_workers_per_gather", "enable_bitmapscan")  # fmt: skip
-
-
-def _settings_now() -> dict[str, str]:
-    with connection.cursor() as cursor:
-        return {
-            name: (cursor.execute("SELECT pg_catalog.current_setting(%s)", [name]), cursor.fetchone()[0])[1]
-            for name in _CALLER_SETTINGS
-        }
-
-
 @postgresql_only
 def test_verify_inside_a_callers_transaction_leaves_its_settings_as_they_were(events, key_path):
     # verify sets search_path, lock_timeout and the scan's planner settings; inside a caller's transaction it sets
@@ -981,9 +974,10 @@ def test_verify_inside_a_callers_transaction_leaves_its_settings_as_they_were(ev
     sql("SET LOCAL work_mem = '7MB'")
     sql("SET LOCAL enable_hashjoin = on")
     sql("SET LOCAL lock_timeout = '42s'")
-    before = _settings_now()
-    assert before["work_mem"] == "7MB" and before["lock_timeout"] == "42s"
+    before = pg_settings_now()
+    assert len(before) == len(VERIFY_SETTINGS)
+    assert (before["work_mem"], before["lock_timeout"]) == ("7168", "42000")  # kB and ms
     report = verify(files=False, workers=1)
     assert report.ok, report.problems
-    assert _settings_now() == before
+    assert pg_settings_now() == before
     # (outside a transaction, where it sets them for the session: concurrent_check.session_settings_restored)
