@@ -469,7 +469,9 @@ def _integrate_batch(cursor, *, full: bool, limit: int, enqueue: bool) -> tuple[
 
 
 def _has_queued(cursor) -> bool:
-    cursor.execute("SELECT 1 FROM ledger_pending LIMIT 1")
+    # through the primary key: the queue's integrated rows are dead until (auto)vacuum comes, and a sequential scan
+    # reads every one of them at each poll, where an index scan marks their entries dead once and skips them after
+    cursor.execute("SELECT 1 FROM ledger_pending ORDER BY event_id LIMIT 1")
     return cursor.fetchone() is not None
 
 

@@ -570,6 +570,20 @@ def _pg_locked(tables: tuple[str, str]):
 _worker_settings: dict[str, str] = {}  # set before the workers are forked
 
 
+def _init_worker() -> None:
+    """A worker's first act after the fork: its own session, opened while the parent still counts and checks (see
+    `_verify`). A failure here is left for the first chunk to raise (lazily, in `_scan_in_worker`): an initializer
+    that raises makes the pool fork a replacement worker, again and again."""
+    global _session_ready
+    if connection.vendor != "postgresql":
+        return
+    try:
+        _apply_settings(_worker_settings)
+        _session_ready = True
+    except Exception:
+        connection.close()
+
+
 def _scan_in_worker(args) -> ChunkResult:
     global _session_ready
     if not _session_ready and connection.vendor == "postgresql":
@@ -776,11 +790,59 @@ def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Rep
 
     if integrate:
         report.integrated = integrate_pending(wait=True)
-    # Events without a leaf: the tables are append-only, so normally this is the difference of two counts; only
-    # then the anti-join (which also finds events whose queue entry was lost, and integrates them).
-    report.pending = Event.objects.count() - Leaf.objects.count()
+    head_size, scan_end = _extent()
+    workers = workers if workers is not None else _default_workers()
+    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
+    parallel = (
+        workers > 1
+        and scan_end >= max(PARALLEL_MIN, 2 * chunk)
+        and not connection.in_atomic_block  # other connections would not see uncommitted rows
+        and not in_memory
+    )
+    # The workers are forked first: each opens its session while this process counts and checks below.
+    pool = _start_pool(workers, path) if parallel else None
+    report.workers = workers if parallel else 1
+    try:
+        return _verify_scan(
+            report, pool, chunk, progress, integrate, files, path, head_size, scan_end, started
+        )
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+def _extent() -> tuple[int, int]:
+    """(the head's size, the end of the scan): the extent of the leaf table, independent of the head, so that rows
+    beyond the head or a head beyond the rows show."""
+    head = LedgerHead.objects.filter(pk=1).first()
+    head_size = head.size if head else 0
+    last = Leaf.objects.order_by("-index").values_list("index", flat=True).first()
+    return head_size, max(head_size, (last + 1) if last is not None else 0)
+
+
+def _start_pool(workers: int, path: str | None):
+    _worker_settings.clear()
+    _worker_settings.update({**_SCAN_SETTINGS, "search_path": path} if path is not None else {})
+    connections.close_all()  # children must open their own connections, never share the parent's socket
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker)
+    if path is not None:  # the parent's session is a new one
+        _apply_settings({"search_path": path, "lock_timeout": LOCK_TIMEOUT})
+    return pool
+
+
+def _verify_scan(
+    report, pool, chunk, progress, integrate, files, path, head_size, scan_end, started
+) -> Report:
+    from zhifa.ledger.services import integrate as integrate_pending
+
+    # Events without a leaf. Leaves are append-only and hold exactly the indexes [0, head): normally the count of
+    # events equals the head's size, and only otherwise the anti-join runs (which also finds events whose queue entry
+    # was lost, and integrates them). Where the leaf table is not [0, head), the scan below reports it.
+    report.pending = Event.objects.count() - head_size
     if report.pending and integrate:
         report.integrated += integrate_pending(wait=True, full=True)
+        head_size, scan_end = _extent()
     pending = Event.objects.filter(leaf__isnull=True)
     if report.pending:
         report.pending = pending.count()
@@ -797,8 +859,6 @@ def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Rep
             f"事件自 {recorded_at:%Y-%m-%d %H:%M:%S} UTC 起未进入记录序列（超过 {pending_max_seconds():.0f} 秒）"
             f" / pending, not integrated for too long",
         )
-    head = LedgerHead.objects.filter(pk=1).first()
-    head_size = head.size if head else 0
     checkpoints = list(Checkpoint.objects.order_by("tree_size"))
     report.checkpoints = len(checkpoints)
     tree_algs = tuple(sorted({c.alg for c in checkpoints})) or (hashing.default_algorithm(),)
@@ -808,23 +868,10 @@ def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Rep
             return report
     cut_sizes = sorted({c.tree_size for c in checkpoints})
 
-    # The extent of the table, independent of the head: rows beyond the head or a head beyond the rows.
-    last = Leaf.objects.order_by("-index").values_list("index", flat=True).first()
-    scan_end = max(head_size, (last + 1) if last is not None else 0)
-
     pg = path is not None
     if pg:  # again: integrating ran the tables' triggers in this session, whatever they set
         _apply_settings({"search_path": path, "lock_timeout": LOCK_TIMEOUT})
     tables = (_pg_tables() or _TABLES) if pg else _TABLES
-    workers = workers if workers is not None else _default_workers()
-    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
-    parallel = (
-        workers > 1
-        and scan_end >= max(PARALLEL_MIN, 2 * chunk)
-        and not connection.in_atomic_block  # other connections would not see uncommitted rows
-        and not in_memory
-    )
-    report.workers = workers if parallel else 1
     compact = {alg: merkle.CompactRange(alg) for alg in tree_algs}
     roots: dict[int, dict[str, bytes]] = {}
     event_problem = None
@@ -858,14 +905,6 @@ def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Rep
             progress(seen, scan_end)
         return True
 
-    pool = None
-    if parallel:
-        _worker_settings.clear()
-        _worker_settings.update({**_SCAN_SETTINGS, "search_path": path} if pg else {})
-        connections.close_all()  # children must open their own connections, never share the parent's socket
-        pool = multiprocessing.get_context("fork").Pool(workers)
-        if pg:  # the parent's session is a new one
-            _apply_settings({"search_path": path, "lock_timeout": LOCK_TIMEOUT})
     stored, schema_problem, schema = False, None, None
     try:
         with _pg_locked(tables) if pg and scan_end else contextlib.nullcontext(lambda: True) as held:
@@ -921,10 +960,6 @@ def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Rep
         )  # fmt: skip
         report.seconds = time.perf_counter() - started
         return report
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
 
     report.events = seen
     if event_problem is not None:
