@@ -19,8 +19,9 @@ names them schema-qualified, holds them with an ACCESS SHARE lock from its schem
 ledger_event.entry_columns only as `_pg_stored_entries` says.
 
 Rows are streamed in aligned chunks of CHUNK (a power of two) indexes, so memory stays flat; a chunk fetches only
-(entry, stored hash) per leaf, and a chunk with any problem is read again with the index and per-row algorithm to
-name the first one; a chunk's leaves form
+(entry, stored hash) per leaf (on PostgreSQL, with the stored entries, its leaves and its events by two range scans,
+paired in Python: see PAIRED_SPREAD), and a chunk with any problem is read again with the index and per-row
+algorithm to name the first one; a chunk's leaves form
 a perfect subtree, so chunks can be hashed by worker processes (each with its own database connection) and merged
 into one compact range. Workers are used only for large logs read outside a transaction (a test's uncommitted
 rows are invisible to other connections).
@@ -231,6 +232,71 @@ def _pg_stored_sql(tables: tuple[str, str]) -> str:
     )
 
 
+# PostgreSQL, with the constraint in place, the way a chunk is normally read: its leaves by one range scan of
+# ledger_leaf, its events by one range scan of ledger_event over the leaves' event ids, paired in Python by event id
+# (`_pg_paired_leaves`). The join above probes ledger_event's primary key once per leaf, which cost the server more
+# than both range scans together. The events' ids lie in a narrow range because events are integrated in about the
+# order they were inserted (a long transaction commits late and its events come a little later): when the range is
+# wider than PAIRED_SPREAD times the chunk (an event integrated long after it was inserted), the chunk is read by the
+# join instead, never a whole table.
+PAIRED_SPREAD = 2
+
+
+def _pg_leaf_rows_sql(tables: tuple[str, str]) -> str:
+    """(index, event id, stored hash) of the leaves [%s, %s) of the algorithm %s, in index order; a leaf of another
+    algorithm is left out (and the chunk, one row short, is read again by the slow path, which names it)."""
+    return (
+        f'SELECT l."index", l.event_id, l.leaf_hash FROM {tables[1]} l WHERE l."index" >= %s AND l."index" < %s '
+        'AND l.alg::text OPERATOR(pg_catalog.=) %s::text ORDER BY l."index"'
+    )
+
+
+def _pg_tails_sql(tables: tuple[str, str]) -> str:
+    """(id, the entry after "[index,") of the events with ids in [%s, %s], the leaf algorithm's text %s between the
+    stored columns and the payload (what `_pg_stored_sql` renders after the index)."""
+    return (
+        "SELECT e.id, pg_catalog.concat(e.entry_columns, %s::text, e.payload, ']') "
+        f"FROM {tables[0]} e WHERE e.id >= %s AND e.id <= %s"
+    )
+
+
+def _pg_paired_leaves(
+    start: int, end: int, alg: str, tables: tuple[str, str]
+) -> tuple[bool, list[bytes] | None]:
+    """(read, leaves): the leaves [start, end) recomputed from the stored entries, read as PAIRED_SPREAD describes.
+    `read` is False when the chunk's event ids are spread too wide (then nothing was decided: use the join); leaves
+    is None unless every index of the chunk is there once, in order, with the scan's algorithm, every leaf's event is
+    there and every recomputed leaf equals its stored hash (then the slow path names what is wrong)."""
+    import psycopg
+
+    count = end - start
+    with psycopg.Cursor(connection.connection) as raw:
+        raw.execute(_pg_leaf_rows_sql(tables), [start, end, alg], binary=True)
+        rows = raw.fetchall()
+    if len(rows) != count or [row[0] for row in rows] != list(range(start, end)):
+        return True, None
+    ids = [row[1] for row in rows]
+    low, high = min(ids), max(ids)
+    if high - low >= PAIRED_SPREAD * count:
+        return False, None
+    tails = dict(_stream_fast(_pg_tails_sql(tables), [f",{hashing._q(alg)},", low, high]))
+    get = tails.get
+    proto = _hash_new(alg)  # copying a started hash skips OpenSSL's digest lookup per call
+    proto.update(hashing.LEAF_PREFIX + b"[")
+    copy = proto.copy
+    leaves: list[bytes] = []
+    add = leaves.append
+    for index, event_id in zip(range(start, end), ids, strict=True):
+        tail = get(event_id)
+        if tail is None:  # the event row is gone
+            return True, None
+        h = copy()
+        h.update(b"%d," % index)
+        h.update(tail)
+        add(h.digest())
+    return True, leaves if leaves == [row[2] for row in rows] else None
+
+
 def _fast_query(
     vendor: str, start: int, end: int, alg: str, stored: bool, tables: tuple[str, str] = _TABLES
 ) -> tuple[str, list]:
@@ -419,15 +485,20 @@ def scan_chunk(
 
 def _scan_chunk(vendor, start, end, tree_algs, cuts, alg, stored, tables) -> ChunkResult:
     with connection.cursor() as cursor:
-        try:
-            rows = _fetch_fast(cursor, vendor, start, end, alg, stored, tables)
-        except (
-            DatabaseError
-        ):  # SQLite (whose failed SELECT leaves a transaction usable): json_array() refused a BLOB
-            if vendor != "sqlite":
-                raise
-            rows = []
-        leaves = _fast_leaves(alg, rows, end - start, _leaf_prefix(vendor))
+        read, leaves = (
+            _pg_paired_leaves(start, end, alg, tables) if stored and vendor == "postgresql" else (False, None)
+        )
+        if not read:
+            try:
+                rows = _fetch_fast(cursor, vendor, start, end, alg, stored, tables)
+            except (
+                DatabaseError
+            ):  # SQLite (whose failed SELECT leaves a transaction usable): json_array() refused a BLOB
+                if vendor != "sqlite":
+                    raise
+                rows = []
+            leaves = _fast_leaves(alg, rows, end - start, _leaf_prefix(vendor))
+            del rows
         problem = None
         if leaves and vendor == "postgresql":
             problem = _reference_check(start, leaves[0], tables)
@@ -435,7 +506,6 @@ def _scan_chunk(vendor, start, end, tree_algs, cuts, alg, stored, tables) -> Chu
             cursor.execute(_slow_sql(vendor, tables), [start, end])
             leaves = []
             problem = _slow_leaves(vendor, cursor.fetchall(), start, leaves)
-    del rows
     count = len(leaves)
     nodes: dict[str, list[bytes]] = {}
     cut_nodes: dict[int, dict[str, list[bytes]]] = {}
@@ -450,15 +520,17 @@ def _scan_chunk(vendor, start, end, tree_algs, cuts, alg, stored, tables) -> Chu
 
 _session_ready = False
 
-# PostgreSQL settings for scanning: sort in memory if at all, no parallel query competing for the cores, the leaves
-# read through their primary key in index order (no sort: rows stream out while the server renders the next ones),
-# each leaf's event fetched through the event's primary key (a nested loop: the planner, seeing a chunk's thousands
-# of leaves, would otherwise hash the whole event table for every chunk, which grows with the log), never a JIT
-# compilation of a chunk's query.
+# PostgreSQL settings for scanning: sort in memory if at all, no parallel query competing for the cores, every table
+# read through its primary key over the chunk's range (never a sequential scan of a table that grows with the log,
+# whatever the statistics say; the leaves in index order, so rows stream out while the server renders the next ones),
+# in the join each leaf's event fetched through the event's primary key (a nested loop: the planner, seeing a chunk's
+# thousands of leaves, would otherwise hash the whole event table for every chunk), never a JIT compilation of a
+# chunk's query.
 _SCAN_SETTINGS = {
     "lock_timeout": "5s",  # see LOCK_TIMEOUT
     "work_mem": "64MB",
     "max_parallel_workers_per_gather": "0",
+    "enable_seqscan": "off",
     "enable_bitmapscan": "off",
     "enable_hashjoin": "off",
     "enable_mergejoin": "off",

@@ -36,10 +36,12 @@ from zhifa.ledger.tests.conftest import (
 from zhifa.ledger.verify import (
     ENTRY_COLUMNS_CHECK,
     FILE_CHECKERS,
+    PAIRED_SPREAD,
     Problem,
     _fast_query,
     _fast_sql,
     _leaf_prefix,
+    _pg_paired_leaves,
     _slow_sql,
     pg_entry_columns_check_sql,
     pg_entry_columns_sql,
@@ -748,6 +750,54 @@ def test_every_inserted_event_stores_the_rendering_of_its_columns(events, key_pa
     report = verify(files=False)
     assert report.ok, report.first
     assert report.entries == "stored"  # the scan read them instead of rendering
+
+
+@postgresql_only
+def test_a_chunk_pairs_its_leaves_with_events_integrated_out_of_order(db, key_path):
+    # given an event integrated after twenty later ones (its queue row was lost: verify's full pass integrates it)
+    integrate()
+    late = append("test.late", actor=SYSTEM, subject=("test.thing", 0), payload={"n": 0})
+    Pending.objects.filter(event_id=late.id).delete()
+    append_many([("test.on_time", ("test.thing", i), {"n": i}, None) for i in range(1, 21)], actor=SYSTEM)
+    integrate()
+    report = verify(files=False)
+    assert report.ok and report.integrated == 1, report.first
+    late_index = Event.objects.get(id=late.id).index
+    assert late_index == log_size() - 1
+    stored = [bytes(h) for h in Leaf.objects.order_by("index").values_list("leaf_hash", flat=True)]
+    alg = hashing.default_algorithm()
+    tables = ("ledger_event", "ledger_leaf")
+    # then a chunk holding it, whose events' ids are not in the order of its leaves, is read by two range scans
+    assert _pg_paired_leaves(0, late_index + 1, alg, tables) == (True, stored)
+    # a chunk whose events' ids spread wider than PAIRED_SPREAD times its size is left to the join
+    start = late_index - 4
+    ids = Leaf.objects.filter(index__gte=start, index__lte=late_index).values_list("event_id", flat=True)
+    assert max(ids) - min(ids) >= PAIRED_SPREAD * 5
+    assert _pg_paired_leaves(start, late_index + 1, alg, tables) == (False, None)
+    # and verify passes whichever way each chunk is read
+    for chunk in (2, 4, 8, 64):
+        report = verify(files=False, chunk=chunk)
+        assert report.ok and report.events == log_size(), (chunk, report.first)
+
+
+@postgresql_only
+def test_a_duplicated_leaf_index_is_named_as_the_gap_it_leaves(events, key_path):
+    # given an attacker who drops the leaves' keys and puts a copy of leaf #3 where leaf #4 was: as many rows as
+    # before, every one hashing right
+    drop_append_only_triggers("ledger_leaf")
+    sql("ALTER TABLE ledger_leaf DROP CONSTRAINT ledger_leaf_pkey")
+    sql("ALTER TABLE ledger_leaf DROP CONSTRAINT ledger_leaf_event_id_key")
+    a, b = events[3].index, events[4].index
+    sql('DELETE FROM ledger_leaf WHERE "index" = %s', [b])
+    sql('INSERT INTO ledger_leaf SELECT * FROM ledger_leaf WHERE "index" = %s', [a])
+    assert Leaf.objects.count() == log_size()
+    # then verify names the missing index
+    report = verify(files=False, integrate=False)
+    assert report.first.kind == "event" and report.first.ref == f"#{b}", report.first
+    assert _pg_paired_leaves(0, log_size(), hashing.default_algorithm(), ("ledger_event", "ledger_leaf")) == (
+        True,
+        None,
+    )
 
 
 @postgresql_only
