@@ -266,7 +266,7 @@ def _pg_paired_leaves(
     """(read, leaves): the leaves [start, end) recomputed from the stored entries, read as PAIRED_SPREAD describes.
     `read` is False when the chunk's event ids are spread too wide (then nothing was decided: use the join); leaves
     is None unless every index of the chunk is there once, in order, with the scan's algorithm, every leaf's event is
-    there and every recomputed leaf equals its stored hash (then the slow path names what is wrong)."""
+    there once and every recomputed leaf equals its stored hash (then the slow path names what is wrong)."""
     import psycopg
 
     count = end - start
@@ -279,7 +279,10 @@ def _pg_paired_leaves(
     low, high = min(ids), max(ids)
     if high - low >= PAIRED_SPREAD * count:
         return False, None
-    tails = dict(_stream_fast(_pg_tails_sql(tables), [f",{hashing._q(alg)},", low, high]))
+    pairs = list(_stream_fast(_pg_tails_sql(tables), [f",{hashing._q(alg)},", low, high]))
+    tails = dict(pairs)
+    if len(tails) != len(pairs):  # two rows with one id (its primary key dropped): which one is the event?
+        return True, None
     get = tails.get
     proto = _hash_new(alg)  # copying a started hash skips OpenSSL's digest lookup per call
     proto.update(hashing.LEAF_PREFIX + b"[")
@@ -392,6 +395,15 @@ def _slow_leaves(vendor: str, rows, start: int, leaves: list[bytes]) -> Problem 
     """Check row by row (per-row alg), appending good leaves; the first problem, if any."""
     expected = start
     for index, alg, entry, stored in rows:
+        if (
+            index == expected - 1
+        ):  # a second row for the index just checked: another leaf, or another event row
+            return Problem(
+                "event",
+                f"#{index}",
+                "同一序号有多条记录（事件或记录行重复）/ more than one row for this index",
+                index,
+            )
         if index != expected:
             return Problem("event", f"#{expected}", "记录缺失（序号不连续）/ event missing", expected)
         if entry is None:

@@ -764,11 +764,15 @@ def test_a_chunk_pairs_its_leaves_with_events_integrated_out_of_order(db, key_pa
     assert report.ok and report.integrated == 1, report.first
     late_index = Event.objects.get(id=late.id).index
     assert late_index == log_size() - 1
-    stored = [bytes(h) for h in Leaf.objects.order_by("index").values_list("leaf_hash", flat=True)]
+    first = late_index - 20  # the first of the twenty (the ids of seeded events lie far below a test's own)
+    stored = [
+        bytes(h)
+        for h in Leaf.objects.filter(index__gte=first).order_by("index").values_list("leaf_hash", flat=True)
+    ]
     alg = hashing.default_algorithm()
     tables = ("ledger_event", "ledger_leaf")
     # then a chunk holding it, whose events' ids are not in the order of its leaves, is read by two range scans
-    assert _pg_paired_leaves(0, late_index + 1, alg, tables) == (True, stored)
+    assert _pg_paired_leaves(first, late_index + 1, alg, tables) == (True, stored)
     # a chunk whose events' ids spread wider than PAIRED_SPREAD times its size is left to the join
     start = late_index - 4
     ids = Leaf.objects.filter(index__gte=start, index__lte=late_index).values_list("event_id", flat=True)
@@ -781,7 +785,7 @@ def test_a_chunk_pairs_its_leaves_with_events_integrated_out_of_order(db, key_pa
 
 
 @postgresql_only
-def test_a_duplicated_leaf_index_is_named_as_the_gap_it_leaves(events, key_path):
+def test_a_duplicated_leaf_index_is_named(events, key_path):
     # given an attacker who drops the leaves' keys and puts a copy of leaf #3 where leaf #4 was: as many rows as
     # before, every one hashing right
     drop_append_only_triggers("ledger_leaf")
@@ -791,10 +795,41 @@ def test_a_duplicated_leaf_index_is_named_as_the_gap_it_leaves(events, key_path)
     sql('DELETE FROM ledger_leaf WHERE "index" = %s', [b])
     sql('INSERT INTO ledger_leaf SELECT * FROM ledger_leaf WHERE "index" = %s', [a])
     assert Leaf.objects.count() == log_size()
-    # then verify names the missing index
+    # then verify names the index that has two rows
     report = verify(files=False, integrate=False)
-    assert report.first.kind == "event" and report.first.ref == f"#{b}", report.first
-    assert _pg_paired_leaves(0, log_size(), hashing.default_algorithm(), ("ledger_event", "ledger_leaf")) == (
+    assert report.first.kind == "event" and report.first.ref == f"#{a}", report.first
+    assert "more than one row" in report.first.message
+    chunk = (events[0].index, events[-1].index + 1)  # (the ids of seeded events lie far below a test's own)
+    assert _pg_paired_leaves(*chunk, hashing.default_algorithm(), ("ledger_event", "ledger_leaf")) == (
+        True,
+        None,
+    )
+
+
+@postgresql_only
+def test_a_second_row_with_an_events_id_is_named(events, key_path):
+    # given an attacker who drops the events' primary key and puts a forged copy of an event under its id, ahead of
+    # the genuine row in the table (the insert trigger stores each row's own rendering, so the CHECK constraint holds)
+    target = events[4]
+    drop_append_only_triggers("ledger_event")
+    sql("ALTER TABLE ledger_event DROP CONSTRAINT ledger_event_pkey CASCADE")
+    columns = "recorded_at, actor_id, actor_agency_id, event_type, subject_type, subject_id, case_id, payload"
+    sql("CREATE TEMPORARY TABLE genuine AS SELECT * FROM ledger_event WHERE id = %s", [target.id])
+    sql("DELETE FROM ledger_event WHERE id = %s", [target.id])
+    sql(
+        f"INSERT INTO ledger_event (id, actor_name, actor_role, {columns}) "
+        f"SELECT id, '王五', actor_role, {columns} FROM genuine"
+    )
+    sql("DELETE FROM ledger_pending WHERE event_id = %s", [target.id])  # (its insert trigger queued the id)
+    sql(
+        f"INSERT INTO ledger_event (id, actor_name, actor_role, {columns}) SELECT id, actor_name, actor_role, {columns} FROM genuine"
+    )
+    assert Event.objects.filter(id=target.id).count() == 2
+    # then whichever of the two rows a scan meets last, verify names the event's index
+    report = verify(files=False, integrate=False)
+    assert report.first.kind == "event" and report.first.ref == f"#{target.index}", report.first
+    chunk = (events[0].index, events[-1].index + 1)  # (the ids of seeded events lie far below a test's own)
+    assert _pg_paired_leaves(*chunk, hashing.default_algorithm(), ("ledger_event", "ledger_leaf")) == (
         True,
         None,
     )
