@@ -33,8 +33,10 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import itertools
 import json
 import multiprocessing
+import operator
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -252,11 +254,11 @@ def _pg_leaf_rows_sql(tables: tuple[str, str]) -> str:
 
 
 def _pg_tails_sql(tables: tuple[str, str]) -> str:
-    """(id, the entry after "[index,") of the events with ids in [%s, %s], the leaf algorithm's text %s between the
-    stored columns and the payload (what `_pg_stored_sql` renders after the index)."""
+    """(id, the entry after "[index,") of the events with ids in [%s, %s] in id order (the primary key's), the leaf
+    algorithm's text %s between the stored columns and the payload (what `_pg_stored_sql` renders after the index)."""
     return (
         "SELECT e.id, pg_catalog.concat(e.entry_columns, %s::text, e.payload, ']') "
-        f"FROM {tables[0]} e WHERE e.id >= %s AND e.id <= %s"
+        f"FROM {tables[0]} e WHERE e.id >= %s AND e.id <= %s ORDER BY e.id"
     )
 
 
@@ -279,25 +281,65 @@ def _pg_paired_leaves(
     low, high = min(ids), max(ids)
     if high - low >= PAIRED_SPREAD * count:
         return False, None
-    pairs = list(_stream_fast(_pg_tails_sql(tables), [f",{hashing._q(alg)},", low, high]))
-    tails = dict(pairs)
-    if len(tails) != len(pairs):  # two rows with one id (its primary key dropped): which one is the event?
-        return True, None
-    get = tails.get
+    tails = _stream_fast(_pg_tails_sql(tables), [f",{hashing._q(alg)},", low, high])
     proto = _hash_new(alg)  # copying a started hash skips OpenSSL's digest lookup per call
     proto.update(hashing.LEAF_PREFIX + b"[")
-    copy = proto.copy
+    if _increasing(ids):
+        leaves = _hash_in_id_order(tails, ids, start, proto.copy)
+    else:
+        leaves = _hash_by_id(tails, ids, start, proto.copy)
+    return True, leaves if leaves is not None and leaves == [row[2] for row in rows] else None
+
+
+def _increasing(ids: list[int]) -> bool:
+    return all(map(operator.lt, ids, itertools.islice(ids, 1, None)))
+
+
+def _hash_in_id_order(tails, ids: list[int], start: int, copy) -> list[bytes] | None:
+    """The leaves from (event id, tail) rows in id order, while they stream in, for a chunk whose event ids increase
+    with its indexes (the usual case): each row is the next leaf's event or an event of another chunk (or one not
+    integrated yet). None if a leaf's event is missing or an id has two rows. Reads `tails` to its end."""
     leaves: list[bytes] = []
     add = leaves.append
-    for index, event_id in zip(range(start, end), ids, strict=True):
-        tail = get(event_id)
-        if tail is None:  # the event row is gone
-            return True, None
+    wanted = iter(ids)
+    want = next(wanted)
+    index, previous, good = start, None, True
+    for event_id, tail in tails:
+        if event_id == previous:  # two rows with one id (its primary key dropped): which one is the event?
+            good = False
+        previous = event_id
+        if event_id != want:
+            if want is not None and event_id > want:  # the event `want` is gone
+                good = False
+            continue
         h = copy()
         h.update(b"%d," % index)
         h.update(tail)
         add(h.digest())
-    return True, leaves if leaves == [row[2] for row in rows] else None
+        index += 1
+        want = next(wanted, None)
+    return leaves if good and want is None else None
+
+
+def _hash_by_id(tails, ids: list[int], start: int, copy) -> list[bytes] | None:
+    """The leaves from (event id, tail) rows, for a chunk whose events came in another order than its leaves (a
+    transaction that committed late): all rows first, then each leaf's by id. None as in `_hash_in_id_order`."""
+    pairs = list(tails)
+    by_id = dict(pairs)
+    if len(by_id) != len(pairs):  # two rows with one id
+        return None
+    get = by_id.get
+    leaves: list[bytes] = []
+    add = leaves.append
+    for index, event_id in enumerate(ids, start):
+        tail = get(event_id)
+        if tail is None:  # the event row is gone
+            return None
+        h = copy()
+        h.update(b"%d," % index)
+        h.update(tail)
+        add(h.digest())
+    return leaves
 
 
 def _fast_query(

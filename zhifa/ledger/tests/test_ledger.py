@@ -785,6 +785,33 @@ def test_a_chunk_pairs_its_leaves_with_events_integrated_out_of_order(db, key_pa
 
 
 @postgresql_only
+def test_an_event_not_integrated_amid_a_chunks_events_is_passed_over(db, key_path):
+    # given a chunk whose events' ids increase with its leaves, and between two of them an event that has no leaf
+    # (its queue row was lost and nothing integrated it yet)
+    integrate()
+    before = append_many([("test.before", ("test.thing", i), {"n": i}, None) for i in range(3)], actor=SYSTEM)
+    middle = append("test.middle", actor=SYSTEM, subject=("test.thing", 3), payload={"n": 3})
+    Pending.objects.filter(event_id=middle.id).delete()
+    append_many([("test.after", ("test.thing", i), {"n": i}, None) for i in range(4, 7)], actor=SYSTEM)
+    integrate()
+    first = Event.objects.get(id=before[0].id).index
+    stored = [
+        bytes(h)
+        for h in Leaf.objects.filter(index__gte=first).order_by("index").values_list("leaf_hash", flat=True)
+    ]
+    assert len(stored) == 6
+    # then the range scan of the events meets it and passes over it
+    assert _pg_paired_leaves(
+        first, first + 6, hashing.default_algorithm(), ("ledger_event", "ledger_leaf")
+    ) == (
+        True,
+        stored,
+    )
+    report = verify(files=False, integrate=False)
+    assert report.ok and report.pending == 1, report.first
+
+
+@postgresql_only
 def test_a_duplicated_leaf_index_is_named(events, key_path):
     # given an attacker who drops the leaves' keys and puts a copy of leaf #3 where leaf #4 was: as many rows as
     # before, every one hashing right
