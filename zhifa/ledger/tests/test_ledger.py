@@ -34,6 +34,7 @@ from zhifa.ledger.tests.conftest import (
     pg_settings_now,
 )
 from zhifa.ledger.verify import (
+    _TABLES,
     ENTRY_COLUMNS_CHECK,
     FILE_CHECKERS,
     PAIRED_SPREAD,
@@ -752,6 +753,19 @@ def test_every_inserted_event_stores_the_rendering_of_its_columns(events, key_pa
     assert report.entries == "stored"  # the scan read them instead of rendering
 
 
+def _paired(start: int, end: int) -> tuple[bool, list[bytes] | None]:
+    """verify's paired read of the leaves [start, end) (see PAIRED_SPREAD). Ids of events the migrations seeded lie
+    far below a test's own: a range that starts at the test's first leaf keeps them out of the spread."""
+    return _pg_paired_leaves(start, end, hashing.default_algorithm(), _TABLES)
+
+
+def _stored_leaves(first: int) -> list[bytes]:
+    return [
+        bytes(h)
+        for h in Leaf.objects.filter(index__gte=first).order_by("index").values_list("leaf_hash", flat=True)
+    ]
+
+
 @postgresql_only
 def test_a_chunk_pairs_its_leaves_with_events_integrated_out_of_order(db, key_path):
     # given an event integrated after twenty later ones (its queue row was lost: verify's full pass integrates it)
@@ -764,20 +778,14 @@ def test_a_chunk_pairs_its_leaves_with_events_integrated_out_of_order(db, key_pa
     assert report.ok and report.integrated == 1, report.first
     late_index = Event.objects.get(id=late.id).index
     assert late_index == log_size() - 1
-    first = late_index - 20  # the first of the twenty (the ids of seeded events lie far below a test's own)
-    stored = [
-        bytes(h)
-        for h in Leaf.objects.filter(index__gte=first).order_by("index").values_list("leaf_hash", flat=True)
-    ]
-    alg = hashing.default_algorithm()
-    tables = ("ledger_event", "ledger_leaf")
+    first = late_index - 20  # the first of the twenty
     # then a chunk holding it, whose events' ids are not in the order of its leaves, is read by two range scans
-    assert _pg_paired_leaves(first, late_index + 1, alg, tables) == (True, stored)
+    assert _paired(first, late_index + 1) == (True, _stored_leaves(first))
     # a chunk whose events' ids spread wider than PAIRED_SPREAD times its size is left to the join
     start = late_index - 4
     ids = Leaf.objects.filter(index__gte=start, index__lte=late_index).values_list("event_id", flat=True)
     assert max(ids) - min(ids) >= PAIRED_SPREAD * 5
-    assert _pg_paired_leaves(start, late_index + 1, alg, tables) == (False, None)
+    assert _paired(start, late_index + 1) == (False, None)
     # and verify passes whichever way each chunk is read
     for chunk in (2, 4, 8, 64):
         report = verify(files=False, chunk=chunk)
@@ -795,18 +803,10 @@ def test_an_event_not_integrated_amid_a_chunks_events_is_passed_over(db, key_pat
     append_many([("test.after", ("test.thing", i), {"n": i}, None) for i in range(4, 7)], actor=SYSTEM)
     integrate()
     first = Event.objects.get(id=before[0].id).index
-    stored = [
-        bytes(h)
-        for h in Leaf.objects.filter(index__gte=first).order_by("index").values_list("leaf_hash", flat=True)
-    ]
+    stored = _stored_leaves(first)
     assert len(stored) == 6
     # then the range scan of the events meets it and passes over it
-    assert _pg_paired_leaves(
-        first, first + 6, hashing.default_algorithm(), ("ledger_event", "ledger_leaf")
-    ) == (
-        True,
-        stored,
-    )
+    assert _paired(first, first + 6) == (True, stored)
     report = verify(files=False, integrate=False)
     assert report.ok and report.pending == 1, report.first
 
@@ -826,11 +826,7 @@ def test_a_duplicated_leaf_index_is_named(events, key_path):
     report = verify(files=False, integrate=False)
     assert report.first.kind == "event" and report.first.ref == f"#{a}", report.first
     assert "more than one row" in report.first.message
-    chunk = (events[0].index, events[-1].index + 1)  # (the ids of seeded events lie far below a test's own)
-    assert _pg_paired_leaves(*chunk, hashing.default_algorithm(), ("ledger_event", "ledger_leaf")) == (
-        True,
-        None,
-    )
+    assert _paired(events[0].index, events[-1].index + 1) == (True, None)
 
 
 @postgresql_only
@@ -849,17 +845,14 @@ def test_a_second_row_with_an_events_id_is_named(events, key_path):
     )
     sql("DELETE FROM ledger_pending WHERE event_id = %s", [target.id])  # (its insert trigger queued the id)
     sql(
-        f"INSERT INTO ledger_event (id, actor_name, actor_role, {columns}) SELECT id, actor_name, actor_role, {columns} FROM genuine"
+        f"INSERT INTO ledger_event (id, actor_name, actor_role, {columns}) "
+        f"SELECT id, actor_name, actor_role, {columns} FROM genuine"
     )
     assert Event.objects.filter(id=target.id).count() == 2
     # then whichever of the two rows a scan meets last, verify names the event's index
     report = verify(files=False, integrate=False)
     assert report.first.kind == "event" and report.first.ref == f"#{target.index}", report.first
-    chunk = (events[0].index, events[-1].index + 1)  # (the ids of seeded events lie far below a test's own)
-    assert _pg_paired_leaves(*chunk, hashing.default_algorithm(), ("ledger_event", "ledger_leaf")) == (
-        True,
-        None,
-    )
+    assert _paired(events[0].index, events[-1].index + 1) == (True, None)
 
 
 @postgresql_only
