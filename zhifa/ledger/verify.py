@@ -18,7 +18,8 @@ names them schema-qualified, holds them with an ACCESS SHARE lock from its schem
 `_pg_locked`, LOCK_TIMEOUT), runs with pg_catalog first and pg_temp last on the search_path, and trusts
 ledger_event.entry_columns only as `_pg_stored_entries` says.
 
-Rows are streamed in aligned chunks of CHUNK (a power of two) indexes, so memory stays flat; a chunk fetches only
+Rows are streamed in aligned chunks of CHUNK (a power of two) indexes (the last ones in smaller aligned pieces when
+workers share them: TAIL_SPLIT), so memory stays flat; a chunk fetches only
 (entry, stored hash) per leaf (on PostgreSQL, with the stored entries, its leaves and its events by two range scans,
 paired in Python: see PAIRED_SPREAD), and a chunk with any problem is read again with the index and per-row
 algorithm to name the first one; a chunk's leaves form
@@ -56,6 +57,10 @@ except ImportError:  # pragma: no cover - CPython without OpenSSL
 
 CHUNK = 1 << 14
 PARALLEL_MIN = 4 * CHUNK
+# With worker processes, the last chunks (one per worker) are read in pieces of CHUNK / TAIL_SPLIT: a worker that runs
+# out of work waits for the others at most one piece, not one chunk (each piece is itself aligned, so it is a perfect
+# subtree as a chunk is).
+TAIL_SPLIT = 4
 CHECKPOINT_EVENT = "ledger.checkpoint_signed"
 
 
@@ -370,6 +375,7 @@ def _slow_sql(vendor: str, tables: tuple[str, str] = _TABLES) -> str:
 @dataclass
 class ChunkResult:
     start: int
+    end: int  # the end of the range asked for
     count: int  # leaves seen, in order without gaps, from `start`
     problem: Problem | None  # the first problem in the chunk
     nodes: dict[str, list[bytes]]  # per tree alg: compact range of [start, start + count)
@@ -525,7 +531,8 @@ def scan_chunk(
     start: int, end: int, tree_algs: tuple[str, ...], cuts: tuple[int, ...], alg: str, stored: bool = False,
     tables: tuple[str, str] = _TABLES,
 ) -> ChunkResult:  # fmt: skip
-    """Check leaves [start, end) on the current connection; `start` is a multiple of the chunk size. `stored`: on
+    """Check leaves [start, end) on the current connection; `start` is a multiple of a power of two at least
+    `end - start` (the range is one perfect subtree, or the start of one at the log's end). `stored`: on
     PostgreSQL read the entries' columns from ledger_event.entry_columns (only once `_pg_stored_entries` said so)."""
     vendor = connection.vendor
     collecting = gc.isenabled()
@@ -569,7 +576,7 @@ def _scan_chunk(vendor, start, end, tree_algs, cuts, alg, stored, tables) -> Chu
         for size in cuts:
             if size - start <= count:
                 cut_nodes.setdefault(size, {})[tree_alg] = _range_nodes(levels, size - start)
-    return ChunkResult(start=start, count=count, problem=problem, nodes=nodes, cuts=cut_nodes)
+    return ChunkResult(start=start, end=end, count=count, problem=problem, nodes=nodes, cuts=cut_nodes)
 
 
 _session_ready = False
@@ -857,6 +864,22 @@ def _pg_stored_entries(tables: tuple[str, str]) -> tuple[bool, Problem | None, t
     return expected is not None, None, state
 
 
+def _job_ranges(end: int, chunk: int, workers: int) -> list[tuple[int, int]]:
+    """The ranges [start, end) the scan reads, in order: aligned chunks, the last `workers` of them in TAIL_SPLIT
+    pieces when there is more than one worker (see TAIL_SPLIT)."""
+    ranges = [(start, min(end, start + chunk)) for start in range(0, end, chunk)]
+    piece = chunk // TAIL_SPLIT
+    if workers < 2 or piece < 1:
+        return ranges
+    split = len(ranges) - min(workers, len(ranges))
+    tail = [
+        (start, min(stop, start + piece))
+        for first, stop in ranges[split:]
+        for start in range(first, stop, piece)
+    ]
+    return ranges[:split] + tail
+
+
 def _node_sizes(start: int, count: int) -> list[int]:
     """Sizes of the perfect subtrees covering [start, start + count) for an aligned start, largest first."""
     return [1 << b for b in range(count.bit_length() - 1, -1, -1) if count >> b & 1]
@@ -1019,9 +1042,8 @@ def _verify_scan(
         if result.problem is not None:
             event_problem = result.problem
             return False
-        chunk_end = min(scan_end, result.start + chunk)
-        if result.start + result.count < chunk_end:  # rows missing at the end of the chunk
-            if chunk_end < scan_end or head_size < scan_end:  # later rows exist: a hole in the log
+        if result.start + result.count < result.end:  # rows missing at the end of the chunk
+            if result.end < scan_end or head_size < scan_end:  # later rows exist: a hole in the log
                 missing = result.start + result.count
                 event_problem = Problem(
                     "event", f"#{missing}", "记录缺失（序号不连续）/ event missing", missing
@@ -1038,8 +1060,7 @@ def _verify_scan(
                 stored, schema_problem, schema = _pg_stored_entries(tables)
             report.entries = "stored" if stored else "rendered"
             jobs = []
-            for start in range(0, scan_end, chunk):
-                end = min(scan_end, start + chunk)
+            for start, end in _job_ranges(scan_end, chunk, report.workers if pool is not None else 1):
                 cuts = tuple(s for s in cut_sizes if start < s <= end)
                 jobs.append((start, end, tree_algs, cuts, hashing.default_algorithm(), stored, tables))
             if pool is not None:

@@ -355,6 +355,41 @@ def session_settings_restored() -> None:
             cursor.execute("RESET search_path")
 
 
+def parallel_verify_names_a_change_in_a_tail_piece() -> None:
+    """Workers read the last chunks in pieces (verify.TAIL_SPLIT): an event changed inside one of them is named by its
+    index, as one process names it. Run last: it changes a committed event of this throw-away database for good."""
+    from django.db import connection
+
+    from zhifa.ledger import verify as verify_module
+    from zhifa.ledger.models import LedgerHead
+    from zhifa.ledger.tests.conftest import drop_append_only_triggers, drop_entry_columns_check
+
+    size = LedgerHead.objects.get().size
+    chunk = 16
+    ranges = verify_module._job_ranges(size, chunk, 2)
+    piece = ranges[-2]  # a piece of the last chunks
+    assert piece[1] - piece[0] == chunk // verify_module.TAIL_SPLIT, ranges[-6:]
+    target = piece[0] + 1
+    drop_append_only_triggers("ledger_event")
+    drop_entry_columns_check()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ledger_event SET payload = payload || ' ' WHERE id = "
+            '(SELECT event_id FROM ledger_leaf WHERE "index" = %s)',
+            [target],
+        )
+    saved = verify_module.PARALLEL_MIN
+    verify_module.PARALLEL_MIN = 32
+    try:
+        for workers in (2, 1):
+            report = verify_module.verify(files=False, workers=workers, chunk=chunk, integrate=False)
+            assert report.workers == workers, report.workers
+            assert not report.ok and report.first.kind == "event", report.problems
+            assert report.first.ref == f"#{target}", (workers, report.first)
+    finally:
+        verify_module.PARALLEL_MIN = saved
+
+
 def main() -> int:
     import django
     from django.core.management import call_command
@@ -396,6 +431,8 @@ def main() -> int:
     report = verify(files=False)
     assert report.ok, report.first
     assert report.pending == 0 and report.integrated == 0, (report.pending, report.integrated)
+    parallel_verify_names_a_change_in_a_tail_piece()
+    done.append("a change in a tail piece named")
     print(f"OK {connection.vendor}: {', '.join(done + ['two integrators'])}, stress {appended} events, "
           f"{report.events} in the log, {report.checkpoints} checkpoints")  # fmt: skip
     return 0

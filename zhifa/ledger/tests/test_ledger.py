@@ -38,9 +38,11 @@ from zhifa.ledger.verify import (
     ENTRY_COLUMNS_CHECK,
     FILE_CHECKERS,
     PAIRED_SPREAD,
+    TAIL_SPLIT,
     Problem,
     _fast_query,
     _fast_sql,
+    _job_ranges,
     _leaf_prefix,
     _pg_paired_leaves,
     _slow_sql,
@@ -607,6 +609,28 @@ def test_chunked_scan_merges_to_the_same_roots(events, key_path, chunk):
     report = verify(chunk=chunk, files=False)
     assert report.ok, report.first
     assert report.checkpoints == 2 and report.events == log_size()
+
+
+@pytest.mark.parametrize("end", [0, 1, 15, 16, 17, 63, 64, 70, 200])
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_the_scan_ranges_cover_the_log_in_aligned_pieces(end, workers):
+    # the ranges follow each other from 0 to the end; each starts at a multiple of a power of two at least its size
+    # (a perfect subtree, or the start of one at the end); with workers, the last chunks come in smaller pieces
+    chunk = 16
+    ranges = _job_ranges(end, chunk, workers)
+    bounds = [0] + [stop for _, stop in ranges]
+    assert [start for start, _ in ranges] == bounds[:-1] and bounds[-1] == end
+    for start, stop in ranges:
+        size = stop - start
+        width = 1 << (size - 1).bit_length()
+        assert 0 < size <= chunk and start % width == 0, (start, stop)
+    full = [(s, min(end, s + chunk)) for s in range(0, end, chunk)]
+    if workers == 1:
+        assert ranges == full
+    else:
+        split = max(0, len(full) - workers)
+        assert ranges[:split] == full[:split]
+        assert all(e - s <= chunk // TAIL_SPLIT for s, e in ranges[split:])
 
 
 @pytest.mark.parametrize("chunk", [2, 4, 8])
