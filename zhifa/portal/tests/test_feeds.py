@@ -1,5 +1,6 @@
 """Open data and docking: Atom feeds, the JSON API, the signed feed for the upper-level platform (verified with the
-platform's public key), the record page (signed checkpoints), 核验文书, and the demo loader."""
+platform's public key), the record page (signed checkpoints), 核验文书. The portal's demo loader is tested in
+zhifa/core/tests/test_demo_loaders.py, on the demo cases shared with the other loaders."""
 
 # ruff: noqa: F811  (the `pw` fixture is imported from publications_support)
 from __future__ import annotations
@@ -155,28 +156,3 @@ def test_verify_document_tells_only_what_is_public(pw, client):
     for secret in [s for s in (internal.number, filed.number, "昌吉市某某食品有限公司", "销售过期食品") if s]:
         assert secret not in page.split("<main", 1)[1], secret
     assert "未找到" in _verify(client, b"%PDF-1.7 not a document of ours")
-
-
-def test_demo_loader_publishes_withdraws_and_expires(client):
-    from zhifa.cases import demo as cases_demo
-    from zhifa.catalog import demo as catalog_demo
-    from zhifa.portal import demo
-    from zhifa.registry import demo as registry_demo
-
-    registry = registry_demo.load()
-    catalog_demo.load(registry["agencies"], registry["users"])
-    cases_demo.load(registry, count=20)
-    summary = demo.load()
-    states = summary["states"]
-    assert states["published"] >= 3 and states["pending"] >= 1
-    assert states["withdrawn"] == 1 and states["expired"] == 1
-    assert demo.load() == summary  # idempotent
-    names = list(
-        Publication.objects.filter(party_kind="natural").values_list(
-            "versions__original__party_name", flat=True
-        )
-    )
-    for url in ("/decisions/", "/takedowns/", "/feeds/decisions.atom", "/api/v1/portal/publications"):
-        text = client.get(url).content.decode()
-        assert scan(text, [n for n in names if n and "某" not in n]) == [], url
-    assert "行政复议机关认为" in client.get("/takedowns/").content.decode()
