@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest workers of `make test` (pytest-xdist; 0 runs the suite in one process). Tests are distributed by file
+# (--dist loadfile), so a module's module-scoped fixtures (e.g. the shared demo cases) are built once.
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo install migrate demo-data serve worker test lint fmt bench verify clean
 
@@ -50,7 +53,7 @@ fmt: install
 	$(BIN)/ruff format zhifa benchmarks
 
 test: lint
-	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m benchmarks
