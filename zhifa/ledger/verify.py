@@ -901,8 +901,10 @@ def verify(
 ) -> Report:  # fmt: skip
     """Run every check; `chunk` (a power of two) is the number of indexes read and hashed at a time.
 
-    `integrate`: first give every pending event (queued or not) its index. Events still pending afterwards are
-    counted in the report; one pending for longer than settings.ZHIFA_LEDGER_PENDING_MAX_SECONDS is a failure.
+    `integrate`: first give every queued event its index; an event found without a leaf and without a queue entry
+    (lost: nothing else would integrate it) is integrated, too, and the check starts again to cover it. Events still
+    pending (appended while the check runs) are counted in the report; one pending for longer than
+    settings.ZHIFA_LEDGER_PENDING_MAX_SECONDS is a failure.
 
     The caller's session on PostgreSQL: verify sets search_path, lock_timeout and its scan's planner settings and puts
     back what the session had (inside a transaction they are SET LOCAL). With worker processes (outside a
@@ -948,17 +950,35 @@ def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Rep
         and not connection.in_atomic_block  # other connections would not see uncommitted rows
         and not in_memory
     )
-    # The workers are forked first: each opens its session while this process counts and checks below.
+    # The workers are forked first: each opens its session while this process checks the schema below.
     pool = _start_pool(workers, path) if parallel else None
     report.workers = workers if parallel else 1
     try:
         return _verify_scan(
             report, pool, chunk, progress, integrate, files, path, head_size, scan_end, started
         )
+    except _Rescan:
+        pass
     finally:
         if pool is not None:
             pool.terminate()
             pool.join()
+    # Events with neither a leaf nor a queue entry were found (see `_pending_problem`): integrate them, then check
+    # again from the start, so that this check covers them, too.
+    report = Report(workers=report.workers, integrated=report.integrated)
+    report.integrated += integrate_pending(wait=True, full=True)
+    head_size, scan_end = _extent()
+    pool = _start_pool(workers, path) if parallel else None
+    try:
+        return _verify_scan(report, pool, chunk, progress, False, files, path, head_size, scan_end, started)
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+class _Rescan(Exception):
+    """Raised by `_verify_scan` when events without a leaf and without a queue entry are to be integrated first."""
 
 
 def _extent() -> tuple[int, int]:
@@ -983,31 +1003,7 @@ def _start_pool(workers: int, path: str | None):
 def _verify_scan(
     report, pool, chunk, progress, integrate, files, path, head_size, scan_end, started
 ) -> Report:
-    from zhifa.ledger.services import integrate as integrate_pending
-
-    # Events without a leaf. Leaves are append-only and hold exactly the indexes [0, head): normally the count of
-    # events equals the head's size, and only otherwise the anti-join runs (which also finds events whose queue entry
-    # was lost, and integrates them). Where the leaf table is not [0, head), the scan below reports it.
-    report.pending = Event.objects.count() - head_size
-    if report.pending and integrate:
-        report.integrated += integrate_pending(wait=True, full=True)
-        head_size, scan_end = _extent()
-    pending = Event.objects.filter(leaf__isnull=True)
-    if report.pending:
-        report.pending = pending.count()
-    stale = None
-    if report.pending:
-        limit = timezone.now() - dt.timedelta(seconds=pending_max_seconds())
-        stale = pending.filter(recorded_at__lt=limit).order_by("id").values_list("id", "recorded_at").first()
     stale_problem = None
-    if stale is not None:
-        event_id, recorded_at = stale
-        stale_problem = Problem(
-            "pending",
-            f"event id {event_id}",
-            f"事件自 {recorded_at:%Y-%m-%d %H:%M:%S} UTC 起未进入记录序列（超过 {pending_max_seconds():.0f} 秒）"
-            f" / pending, not integrated for too long",
-        )
     checkpoints = list(Checkpoint.objects.order_by("tree_size"))
     report.checkpoints = len(checkpoints)
     tree_algs = tuple(sorted({c.alg for c in checkpoints})) or (hashing.default_algorithm(),)
@@ -1064,10 +1060,13 @@ def _verify_scan(
                 cuts = tuple(s for s in cut_sizes if start < s <= end)
                 jobs.append((start, end, tree_algs, cuts, hashing.default_algorithm(), stored, tables))
             if pool is not None:
-                for result in pool.imap(_scan_in_worker, jobs):
+                results = pool.imap(_scan_in_worker, jobs)  # the workers start on them now
+                stale_problem = _pending_problem(report, head_size, integrate)
+                for result in results:
                     if not merge(result):
                         break
             else:
+                stale_problem = _pending_problem(report, head_size, integrate)
                 previous = _apply_settings(_SCAN_SETTINGS) if pg and jobs else None
                 try:
                     for job in jobs:
@@ -1143,6 +1142,36 @@ def _verify_scan(
         report.problems.append(schema_problem)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _pending_problem(report: Report, head_size: int, integrate: bool) -> Problem | None:
+    """Events without a leaf: counted into the report; a Problem for the oldest one if it has waited too long.
+
+    Leaves are append-only and hold exactly the indexes [0, head) (where they do not, the scan reports it): normally
+    the count of events equals the head's size, and only otherwise the anti-join runs. With worker processes this runs
+    while they scan. Events appended since the check began are queued for the integrator, as any later append is.
+    One without a queue entry (lost: nothing would ever integrate it) raises _Rescan when `integrate`, so that the
+    check integrates it and starts again (`_verify`)."""
+    from zhifa.ledger.models import Pending
+
+    report.pending = Event.objects.count() - head_size
+    if not report.pending:
+        return None
+    pending = Event.objects.filter(leaf__isnull=True)
+    report.pending = pending.count()
+    if report.pending and integrate and pending.exclude(id__in=Pending.objects.values("event_id")).exists():
+        raise _Rescan
+    limit = timezone.now() - dt.timedelta(seconds=pending_max_seconds())
+    stale = pending.filter(recorded_at__lt=limit).order_by("id").values_list("id", "recorded_at").first()
+    if stale is None:
+        return None
+    event_id, recorded_at = stale
+    return Problem(
+        "pending",
+        f"event id {event_id}",
+        f"事件自 {recorded_at:%Y-%m-%d %H:%M:%S} UTC 起未进入记录序列（超过 {pending_max_seconds():.0f} 秒）"
+        f" / pending, not integrated for too long",
+    )
 
 
 def _checkpoint_events(tables: tuple[str, str]) -> list[tuple[int, str]]:

@@ -355,6 +355,32 @@ def session_settings_restored() -> None:
             cursor.execute("RESET search_path")
 
 
+def parallel_verify_integrates_an_event_that_lost_its_queue_entry() -> None:
+    """With worker processes, the pending count runs while they scan: an event with neither a leaf nor a queue entry
+    makes verify stop, integrate it and scan again, so that the report covers it."""
+    from django.conf import settings
+
+    from zhifa.ledger import verify as verify_module
+    from zhifa.ledger.models import Event, LedgerHead, Pending
+    from zhifa.ledger.services import SYSTEM, append
+
+    saved = settings.ZHIFA_LEDGER_INTEGRATION, verify_module.PARALLEL_MIN
+    settings.ZHIFA_LEDGER_INTEGRATION = "worker"  # the append stays queued: nothing integrates it on commit
+    verify_module.PARALLEL_MIN = 32
+    try:
+        lost = append("check.lost", actor=SYSTEM, subject=("check.thing", "lost"), payload={})
+        Pending.objects.filter(event_id=lost.id).delete()
+        report = verify_module.verify(files=False, workers=2, chunk=16)
+        assert report.ok and report.workers == 2, report.problems
+        assert report.integrated == 1 and report.pending == 0, (report.integrated, report.pending)
+        size = LedgerHead.objects.get().size
+        assert (
+            report.events == size and Event.objects.select_related("leaf").get(id=lost.id).index == size - 1
+        )
+    finally:
+        settings.ZHIFA_LEDGER_INTEGRATION, verify_module.PARALLEL_MIN = saved
+
+
 def parallel_verify_names_a_change_in_a_tail_piece() -> None:
     """Workers read the last chunks in pieces (verify.TAIL_SPLIT): an event changed inside one of them is named by its
     index, as one process names it. Run last: it changes a committed event of this throw-away database for good."""
@@ -431,8 +457,9 @@ def main() -> int:
     report = verify(files=False)
     assert report.ok, report.first
     assert report.pending == 0 and report.integrated == 0, (report.pending, report.integrated)
+    parallel_verify_integrates_an_event_that_lost_its_queue_entry()
     parallel_verify_names_a_change_in_a_tail_piece()
-    done.append("a change in a tail piece named")
+    done += ["a lost queue entry integrated", "a change in a tail piece named"]
     print(f"OK {connection.vendor}: {', '.join(done + ['two integrators'])}, stress {appended} events, "
           f"{report.events} in the log, {report.checkpoints} checkpoints")  # fmt: skip
     return 0

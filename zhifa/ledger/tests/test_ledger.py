@@ -40,11 +40,14 @@ from zhifa.ledger.verify import (
     PAIRED_SPREAD,
     TAIL_SPLIT,
     Problem,
+    Report,
     _fast_query,
     _fast_sql,
     _job_ranges,
     _leaf_prefix,
+    _pending_problem,
     _pg_paired_leaves,
+    _Rescan,
     _slow_sql,
     pg_entry_columns_check_sql,
     pg_entry_columns_sql,
@@ -149,6 +152,23 @@ def test_a_queue_entry_lost_is_still_integrated_by_the_full_pass(db):
     report = verify(files=False)
     assert report.ok, report.first
     assert report.integrated == 1 and report.pending == 0 and Event.objects.get(id=event.id).index is not None
+
+
+def test_the_pending_count_asks_for_a_second_pass_only_for_an_event_that_lost_its_queue_entry(db):
+    # given an event appended after the check began: it is queued for the integrator
+    integrate()
+    head = log_size()
+    event = append("test.late", actor=SYSTEM, subject=("test.thing", 1), payload={})
+    report = Report()
+    # then it is counted as pending, fresh, and nothing more happens
+    assert _pending_problem(report, head, integrate=True) is None and report.pending == 1
+    # when its queue entry is gone, nothing would ever integrate it: verify integrates it and checks again
+    Pending.objects.filter(event_id=event.id).delete()
+    with pytest.raises(_Rescan):
+        _pending_problem(Report(), head, integrate=True)
+    # unless told not to integrate: then it is reported, as pending
+    report = Report()
+    assert _pending_problem(report, head, integrate=False) is None and report.pending == 1
 
 
 def test_a_stale_queue_entry_is_dropped(db):
