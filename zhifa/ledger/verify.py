@@ -950,31 +950,26 @@ def _verify(workers, files, chunk, progress, integrate, path: str | None) -> Rep
         and not connection.in_atomic_block  # other connections would not see uncommitted rows
         and not in_memory
     )
-    # The workers are forked first: each opens its session while this process checks the schema below.
-    pool = _start_pool(workers, path) if parallel else None
     report.workers = workers if parallel else 1
-    try:
-        return _verify_scan(
-            report, pool, chunk, progress, integrate, files, path, head_size, scan_end, started
-        )
-    except _Rescan:
-        pass
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-    # Events with neither a leaf nor a queue entry were found (see `_pending_problem`): integrate them, then check
-    # again from the start, so that this check covers them, too.
-    report = Report(workers=report.workers, integrated=report.integrated)
-    report.integrated += integrate_pending(wait=True, full=True)
-    head_size, scan_end = _extent()
-    pool = _start_pool(workers, path) if parallel else None
-    try:
-        return _verify_scan(report, pool, chunk, progress, False, files, path, head_size, scan_end, started)
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+    while True:
+        # The workers are forked first: each opens its session while this process checks the schema below.
+        pool = _start_pool(workers, path) if parallel else None
+        try:
+            return _verify_scan(
+                report, pool, chunk, progress, integrate, files, path, head_size, scan_end, started
+            )
+        except _Rescan:
+            pass
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+        # Events with neither a leaf nor a queue entry were found (see `_pending_problem`): integrate them, then check
+        # again from the start (once), so that this check covers them, too.
+        report = Report(workers=report.workers, integrated=report.integrated)
+        report.integrated += integrate_pending(wait=True, full=True)
+        head_size, scan_end = _extent()
+        integrate = False
 
 
 class _Rescan(Exception):
